@@ -1,0 +1,66 @@
+"""Input checks shared by every module: clear errors that name the parameter and the value."""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Iterable
+from numbers import Real
+
+import numpy as np
+
+__all__ = ["positive", "nonnegative", "positive_int", "intensity_array", "unknown_name"]
+
+
+def _as_float(name: str, value: object, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (Real, np.number)):
+        raise ValueError(f"{name} must be {what}, got {value!r}")
+    x = float(value)
+    if not math.isfinite(x):
+        raise ValueError(f"{name} must be {what}, got {value!r}")
+    return x
+
+
+def positive(name: str, value: object, unit: str = "") -> float:
+    """Return ``value`` as a float, or raise ValueError unless it is a positive finite number."""
+    what = f"a positive finite number{' of ' + unit if unit else ''}"
+    x = _as_float(name, value, what)
+    if x <= 0:
+        raise ValueError(f"{name} must be {what}, got {value!r}")
+    return x
+
+
+def nonnegative(name: str, value: object, unit: str = "") -> float:
+    """Return ``value`` as a float, or raise ValueError unless it is a finite number >= 0."""
+    what = f"a finite number >= 0{' of ' + unit if unit else ''}"
+    x = _as_float(name, value, what)
+    if x < 0:
+        raise ValueError(f"{name} must be {what}, got {value!r}")
+    return x
+
+
+def positive_int(name: str, value: object) -> int:
+    """Return ``value`` as an int, or raise ValueError unless it is a whole number >= 1."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be a whole number >= 1, got {value!r}")
+    return int(value)
+
+
+def intensity_array(name: str, value: object) -> np.ndarray:
+    """Validate an intensity (FLOP/byte), scalar or array, as finite and >= 0; return a float array."""
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a finite number >= 0 FLOP/byte (or an array of them), got {value!r}") from None
+    if arr.dtype == object or not np.all(np.isfinite(arr)) or np.any(arr < 0):
+        bad = value if arr.ndim == 0 else arr[~(np.isfinite(arr) & (arr >= 0))][:3].tolist()
+        raise ValueError(f"{name} must be a finite number >= 0 FLOP/byte (or an array of them), got {bad!r}")
+    return arr
+
+
+def unknown_name(kind: str, name: str, known: Iterable[str]) -> KeyError:
+    """A KeyError for an unknown ``name`` that lists the closest known names."""
+    known = list(known)
+    close = difflib.get_close_matches(str(name).lower(), known, n=3, cutoff=0.4)
+    hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+    return KeyError(f"unknown {kind} {name!r}{hint} (known: {', '.join(sorted(known))})")

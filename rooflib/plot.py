@@ -1,0 +1,142 @@
+"""Roofline plots. Compute first (rooflib.core, kernels, cnn, llm), then plot here. Notebook 02.
+
+Nothing here changes matplotlib's global state: every style choice is passed to the artist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.ticker import EngFormatter, LogLocator
+
+from .core import Platform, Workload
+
+__all__ = ["roofline", "roof_curve", "intensity_range", "MEMORY_COLOR", "COMPUTE_COLOR", "PALETTE"]
+
+MEMORY_COLOR = "#d62728"    # memory-bound region (left of the ridge)
+COMPUTE_COLOR = "#2ca02c"   # compute-bound region (right of the ridge)
+PALETTE = ["#1f77b4", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf", "#7f7f7f", "#bcbd22"]
+
+
+def _as_platforms(platforms: Platform | str | Iterable[Platform | str]) -> list[Platform]:
+    from . import platforms as catalogue
+
+    if isinstance(platforms, (Platform, str)):
+        platforms = [platforms]
+    out = [catalogue.get(p) if isinstance(p, str) else p for p in platforms]
+    for p in out:
+        if not isinstance(p, Platform):
+            raise ValueError(f"platforms must be rl.Platform objects or catalogue names, got {p!r}")
+    if not out:
+        raise ValueError("roofline() needs at least one platform")
+    return out
+
+
+def _point_of(w: Any) -> tuple[str, float, float | None]:
+    """(label, intensity, measured FLOP/s or None) for a Workload, a measured point or a tuple."""
+    if isinstance(w, Workload):
+        return w.name, w.intensity, None
+    if hasattr(w, "intensity") and hasattr(w, "achieved_flops"):
+        return getattr(w, "name", ""), float(w.intensity), float(w.achieved_flops)
+    if isinstance(w, tuple) and len(w) in (2, 3):
+        return str(w[0]), float(w[1]), (float(w[2]) if len(w) == 3 else None)
+    raise ValueError(f"workloads must be rl.Workload, measured points or (label, intensity[, flop/s]) tuples, got {w!r}")
+
+
+def intensity_range(platforms: Sequence[Platform], intensities: Iterable[float] = ()) -> tuple[float, float]:
+    """A log-scale x range (FLOP/byte) that shows every ridge point and every workload with margin."""
+    xs = [p.ridge_point for p in platforms] + [i for i in intensities if i > 0]
+    lo = min(min(xs) / 30, 0.1)
+    hi = max(max(xs) * 30, 100.0)
+    return 10 ** np.floor(np.log10(lo)), 10 ** np.ceil(np.log10(hi))
+
+
+def roof_curve(platform: Platform, intensity: np.ndarray) -> np.ndarray:
+    """The roof min(π, β·I) in FLOP/s over ``intensity`` (FLOP/byte), for drawing."""
+    return platform.attainable(np.asarray(intensity, dtype=float))
+
+
+def roofline(platforms: Platform | str | Iterable[Platform | str], workloads: Iterable[Any] = (),
+             ax: Axes | None = None, *, xlim: tuple[float, float] | None = None, shade: bool = True,
+             ceilings: bool = True, annotate: bool = True, title: str | None = None,
+             legend: bool = True) -> Axes:
+    """Draw a log-log roofline of one or more platforms with workloads as labelled points.
+
+    - The first platform's memory-bound region (left of its ridge) and compute-bound region are
+      shaded in two colours; each platform's ridge point is marked and labelled.
+    - Each workload is drawn at its intensity on its attainable line (the roof of the first
+      platform), with a dotted drop line; a measured point (an object with ``intensity`` and
+      ``achieved_flops``, or a tuple ``(label, intensity, flop_per_s)``) is drawn at its measured height.
+    - Axes use engineering notation: x in FLOP/byte, y in FLOP/s. Returns the Axes.
+    """
+    plats = _as_platforms(platforms)
+    points = [_point_of(w) for w in workloads]
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        _, ax = plt.subplots(figsize=(7, 4.5), layout="constrained")
+    lo, hi = xlim if xlim is not None else intensity_range(plats, [p[1] for p in points])
+    x = np.logspace(np.log10(lo), np.log10(hi), 400)
+    first = plats[0]
+    floor = min(p.bandwidth * lo for p in plats) / 3
+
+    if shade:
+        left = x <= first.ridge_point
+        xl = np.append(x[left], first.ridge_point)
+        ax.fill_between(xl, floor, first.attainable(xl), color=MEMORY_COLOR, alpha=0.12, lw=0,
+                        label="memory-bound", gid="region-memory")
+        xr = np.insert(x[~left], 0, first.ridge_point)
+        ax.fill_between(xr, floor, first.attainable(xr), color=COMPUTE_COLOR, alpha=0.12, lw=0,
+                        label="compute-bound", gid="region-compute")
+
+    for i, p in enumerate(plats):
+        color = "black" if len(plats) == 1 else PALETTE[i % len(PALETTE)]
+        ax.plot(x, p.attainable(x), color=color, lw=2.2, label=p.display_name, gid=f"roof-{p.name}")
+        ax.plot([p.ridge_point], [p.peak_flops], "o", color=color, ms=6, gid=f"ridge-{p.name}")
+        if annotate:
+            ax.annotate(f"ridge {p.ridge_point:.3g} FLOP/B", (p.ridge_point, p.peak_flops),
+                        textcoords="offset points", xytext=(6, -14), fontsize=8, color=color,
+                        gid=f"ridge-label-{p.name}")
+        if ceilings:
+            for c in p.ceilings:
+                if c.kind == "compute":
+                    y = np.minimum(c.value, p.bandwidth * x)
+                else:
+                    y = np.minimum(p.peak_flops, c.value * x)
+                ax.plot(x, y, color=color, lw=1, ls="--", alpha=0.8, gid=f"ceiling-{p.name}-{c.name}")
+                if annotate:
+                    xi = x[-1] if c.kind == "compute" else min(p.peak_flops / c.value, x[-1]) / 3
+                    yi = c.value if c.kind == "compute" else c.value * xi
+                    ax.annotate(c.name, (xi, yi), textcoords="offset points", xytext=(-4, 3), ha="right",
+                                fontsize=7, color=color, gid=f"ceiling-label-{p.name}-{c.name}")
+
+    for j, (label, inten, measured) in enumerate(points):
+        color = PALETTE[(j + (len(plats) if len(plats) > 1 else 0)) % len(PALETTE)]
+        roof = float(first.attainable(inten))
+        y = roof if measured is None else measured
+        ax.plot([inten, inten], [floor, roof], ls=":", lw=1, color=color, gid=f"dropline-{j}")
+        ax.plot([inten], [y], "o" if measured is None else "D", ms=7, color=color, mec="black", mew=0.6,
+                gid=f"point-{j}", label=None)
+        if annotate and label:
+            ax.annotate(label, (inten, y), textcoords="offset points", xytext=(5, 5), fontsize=8,
+                        color=color, gid=f"point-label-{j}")
+
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlim(lo, hi)
+    top = max(p.peak_flops for p in plats) * 3
+    ax.set_ylim(floor, top)
+    ax.xaxis.set_major_locator(LogLocator(base=10))
+    ax.xaxis.set_major_formatter(EngFormatter(unit=""))
+    ax.yaxis.set_major_formatter(EngFormatter(unit="FLOP/s"))
+    ax.set_xlabel("arithmetic intensity I (FLOP/byte)")
+    ax.set_ylabel("attainable performance (FLOP/s)")
+    ax.grid(True, which="major", alpha=0.3)
+    if title is not None:
+        ax.set_title(title)
+    if legend:
+        ax.legend(loc="lower right", fontsize=8)
+    return ax
