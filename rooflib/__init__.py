@@ -3,12 +3,30 @@ counting, plots, widgets, measurement and exercise checking. ``import rooflib as
 
 Conventions: a FLOP is one add or one multiply (an FMA is 2); bytes are bytes moved to or from
 memory; SI units in values (FLOP/s, bytes/s, seconds); 1 GB = 1e9 bytes.
+
+The heavier submodules (``cnn``, ``llm``, ``measure``, ``widgets``, ``check``, ``grade``) load on
+first use, so ``import rooflib`` stays quick.
 """
+
+import importlib
+from typing import Any
 
 from . import kernels, platforms, plot, units
 from .core import Ceiling, Platform, Workload, attainable, ridge_point
 
+_LAZY = ("cnn", "llm", "measure", "widgets", "check", "grade")
+
 __all__ = ["Ceiling", "Platform", "Workload", "attainable", "ridge_point", "kernels", "platforms", "plot",
-           "units"]
+           "units", *_LAZY]
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'rooflib' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

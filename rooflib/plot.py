@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 from matplotlib.axes import Axes
-from matplotlib.ticker import EngFormatter, LogLocator
+from matplotlib.ticker import EngFormatter, FuncFormatter, LogLocator
 
 from .core import Platform, Workload
 
@@ -44,6 +44,11 @@ def _point_of(w: Any) -> tuple[str, float, float | None]:
     if isinstance(w, tuple) and len(w) in (2, 3):
         return str(w[0]), float(w[1]), (float(w[2]) if len(w) == 3 else None)
     raise ValueError(f"workloads must be rl.Workload, measured points or (label, intensity[, flop/s]) tuples, got {w!r}")
+
+
+def _fmt_intensity_tick(value: float, _pos: object = None) -> str:
+    """Plain numbers on the intensity axis (0.01, 1, 100, 10k): no milli prefixes for FLOP/byte."""
+    return f"{value:g}" if value < 1e4 else EngFormatter(unit="")(value)
 
 
 def intensity_range(platforms: Sequence[Platform], intensities: Iterable[float] = ()) -> tuple[float, float]:
@@ -130,7 +135,7 @@ def roofline(platforms: Platform | str | Iterable[Platform | str], workloads: It
     top = max(p.peak_flops for p in plats) * 3
     ax.set_ylim(floor, top)
     ax.xaxis.set_major_locator(LogLocator(base=10))
-    ax.xaxis.set_major_formatter(EngFormatter(unit=""))
+    ax.xaxis.set_major_formatter(FuncFormatter(_fmt_intensity_tick))
     ax.yaxis.set_major_formatter(EngFormatter(unit="FLOP/s"))
     ax.set_xlabel("arithmetic intensity I (FLOP/byte)")
     ax.set_ylabel("attainable performance (FLOP/s)")
