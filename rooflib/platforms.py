@@ -1,40 +1,84 @@
 """The hardware catalogue: real machines with cited figures, loaded from ``data/platforms.toml``. Notebook 02.
 
 Every figure is a dense peak from a vendor datasheet (never the "with sparsity" figure, which
-is twice the dense one) or a derivation spelled out in the data file, with its source URL.
+is twice the dense one) or a derivation spelled out in the entry's ``notes``, with its source URL
+under ``sources`` (same key as the figure; ceilings as ``"ceiling:NAME"``). Peaks are in FLOP/s
+(OP/s for integer dtypes, an FMA counts as 2), bandwidth in bytes/s, memory in bytes.
+
+Names are lowercase-hyphenated (``"h100-sxm"``); lookups also accept the spellings people type
+(``"H100"``, ``"1080Ti"``, ``"TPU v5e"``, ``"Pi 5"``), ignoring case, spaces, hyphens and dots.
+``"A100"`` alone means ``"a100-80gb"``.
 """
 
 from __future__ import annotations
 
+import copy
+import difflib
 import re
 import tomllib
 from functools import lru_cache
 from importlib import resources
 from typing import Any
+from urllib.parse import urlparse
 
-from ._validate import unknown_name
 from .core import Ceiling, Platform, _normalise_dtype
 
 __all__ = ["get", "names", "all_platforms", "records", "table"]
 
 _DATA = "platforms.toml"
+_NAME_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 
 def _compact(name: str) -> str:
+    """The lookup key of a spelling: lowercase letters and digits only (``"H100 SXM"`` -> ``"h100sxm"``)."""
     return re.sub(r"[^a-z0-9]", "", str(name).lower())
+
+
+def _is_url(value: object) -> bool:
+    if not isinstance(value, str):
+        return False
+    parsed = urlparse(value)
+    return parsed.scheme in ("http", "https") and bool(parsed.netloc)
+
+
+def _check_entry(entry: dict[str, Any]) -> None:
+    """Raise ValueError if a catalogue entry breaks the file's conventions (caught at load time)."""
+    name = entry.get("name")
+    if not isinstance(name, str) or not _NAME_RE.match(name):
+        raise ValueError(f"catalogue name must be lowercase-hyphenated, got {name!r}")
+    peaks = entry.get("peaks")
+    if not isinstance(peaks, dict) or not peaks:
+        raise ValueError(f"platform {name!r}: peaks must be a non-empty table of dtype -> FLOP/s")
+    default = entry.get("dtype", "fp32")
+    if default not in peaks:
+        raise ValueError(f"platform {name!r}: default dtype {default!r} has no peak (have {sorted(peaks)})")
+    sources = entry.get("sources", {})
+    figures = [*peaks, "bandwidth", "memory_bytes", *(f"ceiling:{c['name']}" for c in entry.get("ceilings", []))]
+    for key in figures:
+        if key == "memory_bytes" and "memory_bytes" not in entry:
+            continue
+        if not _is_url(sources.get(key)):
+            raise ValueError(f"platform {name!r}: figure {key!r} needs a source URL under sources.{key}")
 
 
 @lru_cache(maxsize=1)
 def _load() -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
+    """(entries by canonical name, lookup key -> canonical name), validated once per process."""
     text = resources.files("rooflib").joinpath("data", _DATA).read_text(encoding="utf-8")
     entries = tomllib.loads(text)["platform"]
     by_name: dict[str, dict[str, Any]] = {}
     index: dict[str, str] = {}
     for entry in entries:
+        _check_entry(entry)
         name = entry["name"]
+        if name in by_name:
+            raise ValueError(f"catalogue name {name!r} appears twice")
         by_name[name] = entry
         for spelling in [name, *entry.get("aliases", [])]:
-            index[_compact(spelling)] = name
+            key = _compact(spelling)
+            if index.get(key, name) != name:
+                raise ValueError(f"alias {spelling!r} of {name!r} collides with platform {index[key]!r}")
+            index[key] = name
     return by_name, index
 
 
@@ -44,29 +88,41 @@ def names() -> list[str]:
 
 
 def records() -> list[dict[str, Any]]:
-    """The raw catalogue entries as dicts (a copy), sources included."""
-    import copy
-
+    """The raw catalogue entries as dicts (a deep copy: changing it leaves the catalogue alone), sources included."""
     return copy.deepcopy(list(_load()[0].values()))
 
 
+def _unknown(name: object) -> KeyError:
+    """KeyError for an unknown platform, naming the closest canonical names (aliases count as spellings)."""
+    by_name, index = _load()
+    close_keys = difflib.get_close_matches(_compact(name), list(index), n=6, cutoff=0.5)
+    close = list(dict.fromkeys(index[k] for k in close_keys))[:3]
+    if not close:
+        close = difflib.get_close_matches(str(name).lower(), list(by_name), n=3, cutoff=0.4)
+    hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+    return KeyError(f"unknown platform {name!r}{hint} (known: {', '.join(sorted(by_name))})")
+
+
 def _resolve(name: str) -> str:
+    """Canonical name for any accepted spelling; KeyError with close matches otherwise."""
     if isinstance(name, Platform):
         return name.name
-    by_name, index = _load()
     if not isinstance(name, str):
-        raise KeyError(f"platform name must be a string, got {name!r}")
+        raise KeyError(f"platform name must be a string such as 'h100-sxm', got {name!r}")
     key = _compact(name)
+    index = _load()[1]
     if key in index:
         return index[key]
-    raise unknown_name("platform", name, by_name)
+    raise _unknown(name)
 
 
 def get(name: str | Platform, dtype: str | None = None) -> Platform:
     """A catalogue Platform by name (``"gtx-1080-ti"``, ``"1080Ti"``, ``"H100"``), roof at ``dtype``'s dense peak.
 
-    ``dtype=None`` uses the entry's default dtype (fp32 for most; bf16 for accelerators that only
-    quote tensor figures). A Platform passed in is returned as it is (re-rooted if ``dtype`` is given).
+    ``peak_flops`` is in FLOP/s, ``bandwidth`` in bytes/s. ``dtype=None`` uses the entry's default
+    dtype (fp32 for GPUs and CPUs; bf16 for the TPU, which quotes no fp32 figure). A dtype the
+    machine does not list raises KeyError naming the ones it does. A Platform passed in is
+    returned as it is (re-rooted if ``dtype`` is given).
     """
     if isinstance(name, Platform):
         return name if dtype is None else name.for_dtype(dtype)
@@ -75,6 +131,8 @@ def get(name: str | Platform, dtype: str | None = None) -> Platform:
     key = _normalise_dtype(dtype) if dtype is not None else default
     peaks = dict(entry["peaks"])
     if key not in peaks:
+        from ._validate import unknown_name
+
         raise unknown_name(f"dtype for platform {entry['name']!r}", dtype, peaks)
     ceilings = tuple(Ceiling(c["name"], c["value"], c["kind"]) for c in entry.get("ceilings", []))
     return Platform(
@@ -86,22 +144,19 @@ def get(name: str | Platform, dtype: str | None = None) -> Platform:
         peaks=peaks,
         dtype=key,
         display_name=entry.get("display_name", entry["name"]),
-        sources=entry.get("sources", {}),
+        sources=dict(entry.get("sources", {})),
         notes=entry.get("notes", ""),
     )
 
 
 def all_platforms(dtype: str | None = None) -> list[Platform]:
-    """Every catalogue entry as a Platform (entries lacking ``dtype`` are skipped when it is given)."""
-    out = []
-    for n in names():
-        if dtype is None or _normalise_dtype(dtype) in _load()[0][n]["peaks"]:
-            out.append(get(n, dtype))
-    return out
+    """Every catalogue entry as a Platform, in catalogue order (entries lacking ``dtype`` are skipped when it is given)."""
+    key = None if dtype is None else _normalise_dtype(dtype)
+    return [get(n, key) for n in names() if key is None or key in _load()[0][n]["peaks"]]
 
 
 def table(dtype: str | None = None) -> list[dict[str, Any]]:
-    """One row per platform: name, dtype, peak_flops (FLOP/s), bandwidth (bytes/s), ridge point, memory."""
+    """One row per platform: name, dtype, peak_flops (FLOP/s), bandwidth (bytes/s), ridge point (FLOP/byte), memory (bytes)."""
     return [
         {"name": p.name, "display_name": p.display_name, "dtype": p.dtype, "peak_flops": p.peak_flops,
          "bandwidth": p.bandwidth, "ridge_point": p.ridge_point, "memory_bytes": p.memory_bytes}
