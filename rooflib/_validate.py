@@ -13,7 +13,7 @@ __all__ = ["positive", "nonnegative", "positive_int", "intensity_array", "unknow
 
 
 def _as_float(name: str, value: object, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (Real, np.number)):
+    if isinstance(value, bool) or not isinstance(value, Real):  # np.floating, np.integer are Real; complex is not
         raise ValueError(f"{name} must be {what}, got {value!r}")
     x = float(value)
     if not math.isfinite(x):
@@ -49,7 +49,10 @@ def positive_int(name: str, value: object) -> int:
 def intensity_array(name: str, value: object) -> np.ndarray:
     """Validate an intensity (FLOP/byte), scalar or array, as finite and >= 0; return a float array."""
     try:
-        arr = np.asarray(value, dtype=float)
+        raw = np.asarray(value)
+        if raw.dtype.kind not in "iufO":  # bool, complex, str, bytes, datetime: not an intensity ("5", True, 1j)
+            raise TypeError
+        arr = raw.astype(float)
     except (TypeError, ValueError):
         raise ValueError(f"{name} must be a finite number >= 0 FLOP/byte (or an array of them), got {value!r}") from None
     if arr.dtype == object or not np.all(np.isfinite(arr)) or np.any(arr < 0):

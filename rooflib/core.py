@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import Literal, overload
 
 import numpy as np
@@ -21,6 +20,18 @@ from ._validate import intensity_array, nonnegative, positive
 __all__ = ["Ceiling", "Platform", "Workload", "attainable", "ridge_point"]
 
 Bound = Literal["memory", "compute"]
+
+
+class _FrozenDict(dict):
+    """A read-only dict. Unlike MappingProxyType it pickles, deep-copies and survives dataclasses.asdict."""
+
+    def _read_only(self, *args: object, **kwargs: object) -> None:
+        raise TypeError("this mapping is read-only; use Platform.replace(...) for a changed copy")
+
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = __ior__ = _read_only  # type: ignore
+
+    def __reduce__(self):
+        return (_FrozenDict, (dict(self),))
 
 
 @dataclass(frozen=True)
@@ -114,8 +125,8 @@ class Platform:
         if self.memory_bytes is not None:
             object.__setattr__(self, "memory_bytes", positive("memory_bytes", self.memory_bytes, "bytes"))
         peaks = {str(k): positive(f"peaks[{k!r}]", v, "FLOP/s") for k, v in dict(self.peaks).items()}
-        object.__setattr__(self, "peaks", MappingProxyType(peaks))
-        object.__setattr__(self, "sources", MappingProxyType(dict(self.sources)))
+        object.__setattr__(self, "peaks", _FrozenDict(peaks))
+        object.__setattr__(self, "sources", _FrozenDict(self.sources))
         ceilings = tuple(self.ceilings)
         for c in ceilings:
             if not isinstance(c, Ceiling):

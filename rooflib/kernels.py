@@ -88,15 +88,28 @@ def conv_output_size(size: int, kernel: int, stride: int = 1, padding: int | Non
     return out
 
 
+def _rows_read(size: int, kernel: int, stride: int, padding: int | None, out: int) -> int:
+    """How many of ``size`` input rows (or columns) at least one of ``out`` windows reads.
+
+    All of them unless stride > kernel (windows skip rows: a 1x1 stride-2 conv reads every other
+    row) or the last window stops short of the edge (the floor in the output size).
+    """
+    pad = kernel // 2 if padding is None else padding
+    if kernel >= stride:  # windows touch or overlap: one span from row 0
+        return min(size, (out - 1) * stride - pad + kernel)
+    return sum(max(0, min(size, o * stride - pad + kernel) - max(0, o * stride - pad)) for o in range(out))
+
+
 def conv2d(h: int, w: int, c_in: int, c_out: int, kernel: int = 3, stride: int = 1,
            padding: int | None = None, bias: bool = False, batch: int = 1,
            dtype: str | float = "fp32") -> Workload:
     """Dense 2-D convolution (NHWC or NCHW alike), square kernel.
 
     FLOPs: 2 * batch * h_out * w_out * c_out * c_in * kernel**2 (+ batch*h_out*w_out*c_out adds for bias).
-    Bytes: input (batch*h*w*c_in) + weights (kernel**2*c_in*c_out, + c_out bias) + output, once each.
+    Bytes: input (batch*h*w*c_in, less any rows/columns a strided window skips) + weights
+    (kernel**2*c_in*c_out, + c_out bias) + output, once each.
     """
-    batch = positive_int("batch", batch)
+    h, w, batch = positive_int("h", h), positive_int("w", w), positive_int("batch", batch)
     c_in, c_out = positive_int("c_in", c_in), positive_int("c_out", c_out)
     ho = conv_output_size(h, kernel, stride, padding)
     wo = conv_output_size(w, kernel, stride, padding)
@@ -104,7 +117,8 @@ def conv2d(h: int, w: int, c_in: int, c_out: int, kernel: int = 3, stride: int =
     outputs = batch * ho * wo * c_out
     flops = 2 * outputs * c_in * kernel**2 + (outputs if bias else 0)
     weights = kernel**2 * c_in * c_out + (c_out if bias else 0)
-    elems = batch * h * w * c_in + weights + outputs
+    rows, cols = _rows_read(h, kernel, stride, padding, ho), _rows_read(w, kernel, stride, padding, wo)
+    elems = batch * rows * cols * c_in + weights + outputs
     return Workload(f"conv2d {h}x{w}x{c_in}->{c_out} k{kernel}s{stride} {_label(dtype)}", flops, elems * s)
 
 
@@ -112,8 +126,10 @@ def depthwise_conv2d(h: int, w: int, c: int, kernel: int = 3, stride: int = 1, p
                      bias: bool = False, batch: int = 1, dtype: str | float = "fp32") -> Workload:
     """Depthwise 2-D convolution: each of the c channels convolved with its own kernel x kernel filter.
 
-    FLOPs: 2 * batch * h_out * w_out * c * kernel**2 (+ bias adds). Bytes: input + weights + output.
+    FLOPs: 2 * batch * h_out * w_out * c * kernel**2 (+ bias adds). Bytes: input (as read, see conv2d)
+    + weights + output.
     """
+    h, w = positive_int("h", h), positive_int("w", w)
     batch, c = positive_int("batch", batch), positive_int("c", c)
     ho = conv_output_size(h, kernel, stride, padding)
     wo = conv_output_size(w, kernel, stride, padding)
@@ -121,7 +137,8 @@ def depthwise_conv2d(h: int, w: int, c: int, kernel: int = 3, stride: int = 1, p
     outputs = batch * ho * wo * c
     flops = 2 * outputs * kernel**2 + (outputs if bias else 0)
     weights = kernel**2 * c + (c if bias else 0)
-    elems = batch * h * w * c + weights + outputs
+    rows, cols = _rows_read(h, kernel, stride, padding, ho), _rows_read(w, kernel, stride, padding, wo)
+    elems = batch * rows * cols * c + weights + outputs
     return Workload(f"depthwise conv2d {h}x{w}x{c} k{kernel}s{stride} {_label(dtype)}", flops, elems * s)
 
 
@@ -130,12 +147,12 @@ def stencil2d(nx: int, ny: int, dtype: str | float = "fp32") -> Workload:
     out[i,j] = c0 u[i,j] + c1 u[i-1,j] + c2 u[i+1,j] + c3 u[i,j-1] + c4 u[i,j+1].
 
     FLOPs: 5 multiplies + 4 adds = 9 per interior point, (nx-2)(ny-2) points.
-    Bytes: the whole grid read once (nx*ny) and the interior written once (compulsory traffic;
-    neighbours re-read from cache are free under this convention).
+    Bytes: every grid point the stencil touches read once (all but the 4 corners: nx*ny - 4) and
+    the interior written once (compulsory traffic; neighbours re-read from cache are free).
     """
     nx, ny = positive_int("nx", nx), positive_int("ny", ny)
     if nx < 3 or ny < 3:
         raise ValueError(f"stencil2d needs a grid of at least 3x3, got nx={nx}, ny={ny}")
     s = dtype_bytes(dtype)
     interior = (nx - 2) * (ny - 2)
-    return Workload(f"5-point stencil {nx}x{ny} {_label(dtype)}", 9 * interior, (nx * ny + interior) * s)
+    return Workload(f"5-point stencil {nx}x{ny} {_label(dtype)}", 9 * interior, (nx * ny - 4 + interior) * s)

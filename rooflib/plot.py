@@ -12,6 +12,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.ticker import EngFormatter, FuncFormatter, LogLocator
 
+from ._validate import positive
 from .core import Platform, Workload
 
 __all__ = ["roofline", "roof_curve", "intensity_range", "MEMORY_COLOR", "COMPUTE_COLOR", "PALETTE"]
@@ -44,6 +45,18 @@ def _point_of(w: Any) -> tuple[str, float, float | None]:
     if isinstance(w, tuple) and len(w) in (2, 3):
         return str(w[0]), float(w[1]), (float(w[2]) if len(w) == 3 else None)
     raise ValueError(f"workloads must be rl.Workload, measured points or (label, intensity[, flop/s]) tuples, got {w!r}")
+
+
+def _check_xlim(xlim: object) -> tuple[float, float]:
+    """(low, high) in FLOP/byte with 0 < low < high, as a log axis needs."""
+    try:
+        lo, hi = xlim  # type: ignore[misc]
+    except (TypeError, ValueError):
+        raise ValueError(f"xlim must be a pair (low, high) in FLOP/byte, got {xlim!r}") from None
+    lo, hi = positive("xlim[0]", lo, "FLOP/byte"), positive("xlim[1]", hi, "FLOP/byte")
+    if lo >= hi:
+        raise ValueError(f"xlim must have low < high, got {xlim!r}")
+    return lo, hi
 
 
 def _fmt_intensity_tick(value: float, _pos: object = None) -> str:
@@ -83,7 +96,7 @@ def roofline(platforms: Platform | str | Iterable[Platform | str], workloads: It
         import matplotlib.pyplot as plt
 
         _, ax = plt.subplots(figsize=(7, 4.5), layout="constrained")
-    lo, hi = xlim if xlim is not None else intensity_range(plats, [p[1] for p in points])
+    lo, hi = _check_xlim(xlim) if xlim is not None else intensity_range(plats, [p[1] for p in points])
     x = np.logspace(np.log10(lo), np.log10(hi), 400)
     first = plats[0]
     floor = min(p.bandwidth * lo for p in plats) / 3

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from numbers import Real
 
 __all__ = ["KB", "MB", "GB", "TB", "KiB", "MiB", "GiB", "TiB", "dtype_bytes", "eng", "fmt_flops",
            "fmt_bandwidth", "fmt_bytes", "fmt_time", "fmt_intensity"]
@@ -21,10 +22,10 @@ def dtype_bytes(dtype: str | int | float) -> float:
     """Bytes per element for a dtype name (``"fp32"`` -> 4) or a number of bytes passed through."""
     from .core import _normalise_dtype
 
-    if isinstance(dtype, (int, float)) and not isinstance(dtype, bool):
+    if isinstance(dtype, Real) and not isinstance(dtype, bool):  # 2, 0.5, np.int64(2), arr.itemsize
         if not math.isfinite(dtype) or dtype <= 0:
             raise ValueError(f"dtype_bytes must be a positive number of bytes per element, got {dtype!r}")
-        return dtype
+        return dtype if isinstance(dtype, (int, float)) else float(dtype)
     key = _normalise_dtype(str(dtype))
     if key not in _DTYPE_BYTES:
         from ._validate import unknown_name
@@ -37,10 +38,11 @@ def eng(value: float, unit: str = "", digits: int = 3) -> str:
     """Engineering notation with an SI prefix: ``eng(1.13e13, "FLOP/s") -> '11.3 TFLOP/s'``."""
     if value == 0 or not math.isfinite(value):
         return f"{value:g} {unit}".strip()
+    value = float(f"{value:.{digits}g}")  # round first: 999.6 -> 1000 -> "1 k", for any digits
     mag = abs(value)
     for scale, prefix in _PREFIXES:
-        if mag >= scale * 0.9995:
-            return f"{value / scale:.{digits}g} {prefix}{unit}".strip()
+        if mag >= scale:
+            return f"{value / scale:.{max(digits, 3)}g} {prefix}{unit}".strip()
     return f"{value:.{digits}g} {unit}".strip()
 
 
