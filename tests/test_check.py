@@ -1,0 +1,343 @@
+"""rooflib.check: expected values against independent closed forms, and the hints for planted mistakes."""
+
+from __future__ import annotations
+
+import math
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+import rooflib as rl  # noqa: E402
+from rooflib import check  # noqa: E402
+
+
+def expected(name):
+    return check.QUESTIONS[name].expected()
+
+
+# --------------------------------------------------------------------------- the question bank
+def test_question_bank_size_and_sets():
+    assert len(check.QUESTIONS) >= 40
+    for s in check.SETS:
+        assert len(check.questions(s)) >= 5, s
+    assert {q.set for q in check.QUESTIONS.values()} == set(check.SETS)
+
+
+@pytest.mark.parametrize("name", sorted(check.QUESTIONS))
+def test_every_expected_value_is_usable(name):
+    q = check.QUESTIONS[name]
+    value = q.expected()
+    if q.kind == "number":
+        assert isinstance(float(value), float) and math.isfinite(float(value)) and float(value) > 0
+    elif q.kind == "verdict":
+        assert value in ("memory", "compute")
+    elif q.kind == "choice":
+        assert value in q.choices
+    else:
+        assert q.kind == "roof_plot"
+
+
+# Independent oracles: closed forms written out here, not taken from rooflib.
+ORACLES = {
+    "vector_add_flops": 1_000_000,
+    "vector_add_bytes": 3 * 1_000_000 * 4,
+    "dot_flops": 2 * 4096,
+    "dot_intensity": 2 * 4096 / ((2 * 4096 + 1) * 4),
+    "stencil_flops": 9 * 1024 * 1024,
+    "stencil_bytes": (1026 * 1026 - 4 + 1024 * 1024) * 4,  # the 4 corners are never read
+    "matmul_flops": 2 * 1024**3,
+    "matmul_intensity": 1024 / 6,
+    "matmul_bytes_fp16": 3 * 1024**2 * 2,
+    "ridge_1080ti": 11.3e12 / 484e9,  # the source material quotes 23.3 FLOP/byte
+    "attainable_at_4": 4 * 484e9,
+    "attainable_at_100": 11.3e12,
+    "gemv_time_s": (8192 * 8192 + 2 * 8192) * 4 / 484e9,
+    "h100_dense_bf16": 1979e12 / 2,
+    "h100_ridge_bf16": 1979e12 / 2 / 3.35e12,
+    "measured_bandwidth": 450 * 2**30,
+    "mobilenet_attainable": 7 * 484e9,  # the source material quotes 3.3 TFLOP/s
+    "vgg_over_mobilenet": 11.3e12 / (7 * 484e9),  # "about 3 times"
+    "conv3_1_flops": 2 * 56 * 56 * 256 * 128 * 9,
+    "conv3_1_intensity": 2 * 56 * 56 * 256 * 128 * 9 / ((56 * 56 * 128 + 9 * 128 * 256 + 56 * 56 * 256) * 4),
+    "mobilenet_intensity_flops": 2 * 569e6 / 74e6,
+    "unfused_bytes": 20 * 100_000_000,
+    "fused_bytes": 12 * 100_000_000,
+    "fusion_speedup": 20 / 12,
+    "speedup_double_peak": 1.0,
+    "speedup_double_bandwidth": 2.0,
+    "gemm_time_s": 2 * 4096**3 / 11.3e12,
+    "batched_intensity_64": 2 * 4096 * 64 * 4096 / ((4096 * 4096 + 2 * 4096 * 64) * 4),
+    "llm_weight_bytes": 6_738_415_616 * 2,  # Llama-2-7B parameter count (HF config, untied embeddings)
+    "kv_bytes_per_token": 2 * 32 * 32 * 128 * 2,  # 512 KiB per token
+    "kv_cache_bytes": 2 * 32 * 32 * 128 * 2 * 4096 * 8,  # 16 GiB
+    "decode_time_s": (6_738_415_616 * 2 + 2 * 32 * 32 * 128 * 2 * 4096) / 3.35e12,
+    "critical_batch": 989.4e12 / 3.35e12,
+    "max_batch_fit": 30,
+    "prefill_intensity": 2 * 2048 * 4096 * 4096 / ((2048 * 4096 + 4096 * 4096 + 2048 * 4096) * 2),
+    "decode_intensity": 2 * 4096 * 4096 / ((4096 + 4096 * 4096 + 4096) * 2),
+    "gqa_kv_bytes_per_token": 2 * 80 * 8 * 128 * 2,
+    "gqa_saving": 8,
+    "triad_bandwidth": 3 * 20_000_000 * 8 / 0.030,
+    "gemm_flops_per_s": 2 * 2048**3 / 0.25,
+    "measured_ridge": (2 * 2048**3 / 0.25) / (3 * 20_000_000 * 8 / 0.030),
+    "dot_achieved": 2 * 10_000_000 / 0.012,
+    "dot_fraction_of_roof": (2e7 / 0.012) / (3 * 20_000_000 * 8 / 0.030 * 2e7 / ((2e7 + 1) * 8)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ORACLES))
+def test_expected_matches_closed_form(name):
+    assert expected(name) == pytest.approx(ORACLES[name], rel=1e-9)
+
+
+def test_brute_force_min_batch():
+    # smallest b with 2*4096*b*4096 / ((4096^2 + 2*4096*b) * 4) >= 11.3e12 / 484e9, by scanning
+    b = next(b for b in range(1, 10_000) if 2 * 4096 * b * 4096 / ((4096**2 + 2 * 4096 * b) * 4) >= 11.3e12 / 484e9)
+    assert expected("min_batch_compute_bound") == b
+
+
+def test_verdicts_by_hand():
+    ridge_1080 = 11.3e12 / 484e9
+    ridge_a100 = 19.5e12 / 1.555e12
+    assert expected("verdict_at_4") == ("memory" if 4 < ridge_1080 else "compute") == "memory"
+    assert expected("vgg16_verdict") == "compute"  # 25 > 23.3, as the source says
+    # the convention trap: the verdict flips between MAC and FLOP counting on the A100 in fp32
+    assert 569e6 / 74e6 < ridge_a100 < 2 * 569e6 / 74e6
+    assert expected("mobilenet_a100_verdict_macs") == "memory"
+    assert expected("mobilenet_a100_verdict_flops") == "compute"
+    assert expected("prefill_verdict") == "compute" and expected("decode_verdict") == "memory"
+    assert expected("dot_verdict") == "memory"
+
+
+def test_llm_answers_agree_with_the_full_model():
+    # the simple estimates in set 05 against rl.llm's operator-by-operator model
+    assert expected("max_batch_fit") == rl.llm.max_batch("llama-2-7b", "h100-sxm", 4096)
+    full = rl.llm.critical_batch_size("llama-2-7b", "h100-sxm")
+    assert expected("critical_batch") < full < 1.25 * expected("critical_batch")
+    step = float(rl.llm.analyze("llama-2-7b", "h100-sxm", "decode", batch=1, seq_len=4096).time_s)
+    assert step == pytest.approx(expected("decode_time_s"), rel=0.05)
+
+
+def test_cnn_answers_use_rl_cnn():
+    vgg = rl.cnn.vgg16()
+    assert vgg.macs == 15_470_264_320  # torchvision's VGG16 MACs at 224x224
+    assert expected("vgg16_intensity") == pytest.approx(2 * vgg.macs / vgg.bytes())
+    assert expected("vgg16_time_s") == pytest.approx(2 * vgg.macs / 11.3e12)  # compute-bound on the 1080 Ti
+
+
+# --------------------------------------------------------------------------- passing
+@pytest.mark.parametrize("name", [n for n, q in check.QUESTIONS.items() if q.kind == "number"])
+def test_right_answers_pass_within_tolerance(name):
+    q = check.QUESTIONS[name]
+    x = float(q.expected())
+    assert check.evaluate(name, x).passed
+    if q.rtol > 0:
+        assert check.evaluate(name, x * (1 + 0.9 * q.rtol)).passed
+        assert check.evaluate(name, np.float32(x)).passed
+        assert not check.evaluate(name, x * (1 + 3 * q.rtol)).passed
+
+
+def test_tolerance_is_stated_and_one_percent():
+    assert check.RTOL == 0.01
+    r = check.evaluate("ridge_1080ti", 23.3)  # the source's rounded figure passes
+    assert r.passed and "within 1%" in r.message
+    r = check.evaluate("ridge_1080ti", 26.0)
+    assert not r.passed and "11% too high" in r.message and "tolerance is 1%" in r.message
+
+
+def test_whole_number_answers_are_exact():
+    assert check.evaluate("min_batch_compute_bound", 48).passed
+    r = check.evaluate("min_batch_compute_bound", 47)
+    assert not r.passed and "whole number" in r.message and "binary" not in r.message
+    assert check.evaluate("max_batch_fit", np.int64(30)).passed
+
+
+@pytest.mark.parametrize("value", ["memory", "Memory", " memory-bound ", "Memory bound", "bandwidth-bound"])
+def test_verdict_spellings(value):
+    assert check.evaluate("verdict_at_4", value).passed
+
+
+def test_choice_spellings():
+    for v in ("b", "B", "(b)", "b)"):
+        assert check.evaluate("memory_bound_choice", v).passed
+
+
+# --------------------------------------------------------------------------- planted mistakes
+PLANTED = [
+    # (question, wrong answer as a function of the right one, words the hint must contain)
+    ("dot_flops", lambda x: x / 2, "multiply-add"),  # MAC counted as 1 FLOP
+    ("matmul_flops", lambda x: x / 2, "multiply-add"),
+    ("conv3_1_flops", lambda x: x / 2, "multiply-add"),
+    ("vector_add_flops", lambda x: 2 * x, "1 FLOP"),
+    ("matmul_bytes_fp16", lambda x: 2 * x, "bytes per element"),  # fp32 size used for fp16
+    ("vector_add_bytes", lambda x: x / 2, "bytes per element"),  # fp16 size used for fp32
+    ("matmul_bytes_fp16", lambda x: x / 2, "bytes per element"),  # int8 size used
+    ("stencil_bytes", lambda x: 2 * x, "bytes per element"),  # fp64 size used for fp32
+    ("llm_weight_bytes", lambda x: 2 * x, "2 bytes each, not 4"),
+    ("unfused_bytes", lambda x: 4 * x, "bytes per element"),  # off by 4
+    ("fused_bytes", lambda x: x / 4, "bytes per element"),
+    ("gemv_time_s", lambda x: 1e3 * x, "1e3"),  # milliseconds
+    ("attainable_at_4", lambda x: x / 1e12, "1e-12"),  # TFLOP/s
+    ("triad_bandwidth", lambda x: x / 1e9, "1e-9"),  # GB/s
+    ("kv_cache_bytes", lambda x: x / 1e6, "1e-6"),  # MB
+    ("decode_time_s", lambda x: x * 1e6, "1e6"),  # microseconds
+    ("measured_bandwidth", lambda x: x / 2**30 * 1e9, "binary"),  # GiB read as GB: 1.024**3
+    ("kv_cache_bytes", lambda x: x / 1.024**3, "binary"),  # GB where GiB was meant
+    ("kv_bytes_per_token", lambda x: x / 1.024, "binary"),  # 1.024
+    ("llm_weight_bytes", lambda x: x * 1.024**2, "binary"),  # 1.024**2
+    ("kv_cache_bytes", lambda x: x / 2**30, "not in GiB"),  # answered in GiB
+    ("ridge_1080ti", lambda x: 1 / x, "reciprocal"),  # bytes/FLOP
+    ("dot_intensity", lambda x: 1 / x, "reciprocal"),
+    ("h100_ridge_bf16", lambda x: 2 * x, "sparsity"),  # the sparse peak
+    ("h100_dense_bf16", lambda x: 2 * x, "sparsity"),
+    ("decode_time_s", lambda x: -x, "sign"),
+    ("vector_add_bytes", lambda x: x * 2 / 3, "writing c"),
+    ("stencil_flops", lambda x: x * 5 / 9, "only the multiplies"),
+    ("decode_time_s", lambda x: 6_738_415_616 * 2 / 3.35e12, "KV cache"),  # forgot the cache
+    ("kv_bytes_per_token", lambda x: x / 2, "both K and V"),
+    ("gqa_kv_bytes_per_token", lambda x: 8 * x, "grouped-query"),
+    ("speedup_double_peak", lambda x: 2.0, "memory-bound kernel"),
+    ("mobilenet_attainable", lambda x: 11.3e12, "beta x I"),
+    ("gemv_time_s", lambda x: 2 * 8192**2 / 11.3e12, "compute time"),
+    ("dot_fraction_of_roof", lambda x: (2e7 / 0.012) / (2 * 2048**3 / 0.25), "not with the peak"),
+    ("triad_bandwidth", lambda x: x * 4 / 3, "write-allocate"),
+]
+
+
+@pytest.mark.parametrize("name,wrong,words", PLANTED, ids=[f"{p[0]}-{p[2]}" for p in PLANTED])
+def test_planted_mistake_gets_its_hint(name, wrong, words):
+    r = check.evaluate(name, wrong(float(expected(name))))
+    assert not r.passed and r.status == "wrong"
+    assert words in r.message, r.message
+
+
+def test_wrong_verdict_is_explained_with_numbers():
+    r = check.evaluate("verdict_at_4", "compute")
+    assert not r.passed and "wrong verdict" in r.message and "below" in r.message and "23.3" in r.message
+    r = check.evaluate("mobilenet_a100_verdict_flops", "memory")
+    assert "wrong verdict" in r.message and "15.4" in r.message and "12.5" in r.message
+
+
+def test_wrong_choice_is_explained():
+    r = check.evaluate("memory_bound_choice", "a")
+    assert not r.passed and "bandwidth" in r.message
+
+
+@pytest.mark.parametrize("value,status", [(None, "missing"), ("twelve", "invalid"), ([1.0, 2.0], "invalid"),
+                                          (object(), "invalid"), (float("nan"), "invalid"), (True, "invalid")])
+def test_unusable_answers_fail_cleanly(value, status):
+    r = check.evaluate("dot_flops", value)
+    assert not r.passed and r.status == status and r.points == 0
+
+
+def test_bad_verdict_string():
+    r = check.evaluate("verdict_at_4", 3.0)
+    assert not r.passed and "'memory' or 'compute'" in r.message
+
+
+def test_unknown_question():
+    with pytest.raises(KeyError, match="ridge_1080ti"):
+        check.evaluate("ridge_1080", 23.3)
+    with pytest.raises(AttributeError, match="questions are named"):
+        rl.check.not_a_question  # noqa: B018
+    with pytest.raises(KeyError):
+        check.questions("99")
+
+
+# --------------------------------------------------------------------------- the student-facing call
+def test_check_call_prints_and_records(capsys, monkeypatch):
+    monkeypatch.delenv("ROOFLIB_CHECK_RAISE", raising=False)
+    assert rl.check.dot_flops(8192) is None
+    out = capsys.readouterr().out
+    assert out.startswith("\u2705 PASS dot_flops: correct")
+    rl.check.answer("dot_flops", 4096)
+    out = capsys.readouterr().out
+    assert "FAIL dot_flops" in out and "multiply-add" in out
+    assert check.recorded()["dot_flops"] == 4096.0
+
+
+def test_raise_mode_for_nbgrader(monkeypatch, capsys):
+    monkeypatch.setenv("ROOFLIB_CHECK_RAISE", "1")
+    with pytest.raises(AssertionError, match="multiply-add"):
+        rl.check.dot_flops(4096)
+    rl.check.dot_flops(8192)  # a pass does not raise
+
+
+def test_collect_prefers_the_variable_then_the_recorded_value():
+    check._RECORDED.clear()
+    check.answer("ridge_1080ti", 99.0)  # recorded under the question name
+    got = check.collect("02", {"attainable_at_4": 1.936e12, "verdict_at_4": "memory"})
+    assert got["attainable_at_4"] == {"source": "variable", "value": 1.936e12}
+    assert got["ridge_1080ti"] == {"source": "check call", "value": 99.0}
+    assert got["gemv_time_s"]["source"] == "missing"
+    assert check.evaluate("gemv_time_s", got["gemv_time_s"]["value"]).status == "missing"
+    check._RECORDED.clear()
+
+
+# --------------------------------------------------------------------------- the plot question
+def roof_axes(scale=1.0, loglog=True, point=True, cap=True, lo=0.1, hi=1000):
+    fig, ax = plt.subplots()
+    x = np.logspace(np.log10(lo), np.log10(hi), 50)
+    y = np.minimum(11.3e12, 484e9 * x) if cap else 484e9 * x
+    ax.plot(x, y * scale)
+    if point:
+        ax.scatter([4.0], [4.0 * 484e9 * scale])
+    if loglog:
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+    return fig, ax
+
+
+def test_plot_right():
+    fig, ax = roof_axes()
+    assert check.evaluate("roof_ax", ax).passed
+    assert check.evaluate("roof_ax", fig).passed  # a Figure works too
+    plt.close("all")
+
+
+@pytest.mark.parametrize("kw,words", [({"loglog": False}, "log scales"), ({"point": False}, "mark the kernel"),
+                                      ({"scale": 1e-12}, "TFLOP/s"), ({"cap": False}, "cap it at the peak"),
+                                      ({"lo": 1.5}, "cover at least")])
+def test_plot_mistakes(kw, words):
+    _, ax = roof_axes(**kw)
+    r = check.evaluate("roof_ax", ax)
+    plt.close("all")
+    assert not r.passed and words in r.message, r.message
+
+
+def test_plot_made_with_rl_plot_roofline():
+    ax = rl.plot.roofline("gtx-1080-ti", [rl.Workload("kernel", 4.0, 1.0)])
+    assert check.evaluate("roof_ax", ax).passed
+    ax = rl.plot.roofline("gtx-1080-ti", [rl.Workload("kernel", 5.0, 1.0)])  # the point is elsewhere
+    r = check.evaluate("roof_ax", ax)
+    assert not r.passed and "I = 4" in r.message
+    fig, ax = plt.subplots()  # a roof that happens to have a sample at I = 4 is not a marker
+    x = np.sort(np.append(np.logspace(-1, 3, 50), 4.0))
+    ax.loglog(x, np.minimum(11.3e12, 484e9 * x))
+    r = check.evaluate("roof_ax", ax)
+    assert not r.passed and "mark the kernel" in r.message
+    plt.close("all")
+    assert "ridge_1080ti" in dir(rl.check)
+
+
+def test_plot_data_survives_json():
+    import json
+
+    _, ax = roof_axes()
+    data = json.loads(json.dumps(check.to_jsonable(ax)))
+    plt.close("all")
+    assert check.evaluate("roof_ax", data).passed
+    assert not check.evaluate("roof_ax", 3.0).passed
+
+
+def test_stated_constants_agree_with_the_catalogue():
+    gtx = rl.platforms.get("gtx-1080-ti")
+    assert (check.GTX1080TI_PEAK, check.GTX1080TI_BANDWIDTH) == (gtx.peak_flops, gtx.bandwidth)
+    h100 = rl.platforms.get("h100-sxm", "bf16")
+    assert (check.H100_BF16_PEAK, check.H100_BANDWIDTH, check.H100_MEMORY) == \
+        (h100.peak_flops, h100.bandwidth, h100.memory_bytes)
+    assert check.H100_SPARSE_BF16 / 2 == pytest.approx(h100.peak_flops, rel=1e-3)  # 1979 "with sparsity"
