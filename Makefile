@@ -6,6 +6,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PORT   ?= 8888
+# JupyterLab refuses to start as root unless told; containers and CI machines often run as root.
+ROOTFLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 NBVAL  := --nbval --nbval-current-env --nbval-cell-timeout=300 --nbval-sanitize-with tests/sanitize.cfg
 
 .PHONY: lab test test-fast setup exercises slides site bench readme-figure clean
@@ -19,21 +21,32 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab --port=$(PORT) notebooks/00_course_map.ipynb
+	$(BIN)/jupyter lab --port=$(PORT) $(ROOTFLAG) notebooks/00_course_map.ipynb
 
-# Every test: pytest for rooflib, nbval for notebooks/ and solutions/, and the real-browser test.
+# Every test: pytest for rooflib, nbval for notebooks/ and solutions/, and the real-browser test
+# (which needs Debian's Chromium: tools/ensure_chromium.sh installs it with apt when it is missing).
+# The browser test saves a screenshot of every notebook in build/screenshots/ (listed at the end).
 test: $(STAMP)
+	@tools/ensure_chromium.sh
 	$(BIN)/python -m pytest -n 2 --dist loadfile $(NBVAL) tests notebooks solutions
 
-# The same without the browser test (quicker while writing code).
+# The same without the browser and grader tests (quicker while writing code).
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -n 2 --dist loadfile $(NBVAL) -m "not browser" tests notebooks solutions
+	$(BIN)/python -m pytest -n 2 --dist loadfile $(NBVAL) -m "not browser and not slow" tests notebooks solutions
 
 exercises: $(STAMP)
 	$(BIN)/python tools/make_exercises.py
 
 readme-figure: $(STAMP)
 	$(BIN)/python tools/make_readme_figure.py
+
+# Lecture mode: reveal.js slides from each lecture notebook's slide metadata -> build/slides/index.html
+slides: $(STAMP)
+	$(BIN)/python tools/build_slides.py --execute
+
+# The static site: executes every lecture notebook (a copy) and builds build/site/index.html
+site: $(STAMP)
+	$(BIN)/python tools/build_site.py --execute
 
 bench: $(STAMP)
 	@for f in bench/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done

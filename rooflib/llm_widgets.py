@@ -152,6 +152,9 @@ def llm_explorer(model: str = "llama-2-7b", platform: str | Platform = "a100-80g
         FigureManager(Canvas(fig), 0)
     fig.canvas.header_visible = False
     table = widgets.HTML()
+    # CSS classes the browser test (tests/test_browser.py) uses to find the control and the numbers
+    controls["batch"].add_class("rl-batch")
+    table.add_class("rl-verdict")
     points: dict[str, Any] = {}
     state: dict[str, Any] = {"roof": None}
 
@@ -180,6 +183,8 @@ def llm_explorer(model: str = "llama-2-7b", platform: str | Platform = "a100-80g
     for w in controls.values():
         w.observe(update, names="value")
     update()
+    fig.draw_without_rendering()  # lay out once; slider moves then redraw only the artists
+    fig.set_layout_engine("none")
     box = widgets.VBox([widgets.HBox([controls["model"], controls["platform"], controls["precision"]]),
                         widgets.HBox([controls["phase"], controls["flash"]]),
                         widgets.HBox([controls["batch"], controls["seq_len"]]),

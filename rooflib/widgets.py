@@ -99,7 +99,17 @@ def _view(controls: Sequence[widgets.Widget], text: widgets.HTML, fig: Figure, s
     children: list[widgets.Widget] = [box, text]
     if isinstance(fig.canvas, widgets.DOMWidget):
         children.append(fig.canvas)
+    _freeze_layout(fig)
     return widgets.VBox(children)
+
+
+def _freeze_layout(fig: Figure) -> None:
+    """Lay the figure out once, then keep that layout: each slider move then redraws only artists,
+    not the constrained-layout solve and the minor log ticks (bench/bench_widget_latency.py)."""
+    for ax in fig.axes:
+        ax.minorticks_off()
+    fig.draw_without_rendering()
+    fig.set_layout_engine("none")
 
 
 def _style_loglog(ax: Axes, xlabel: str = "arithmetic intensity I (FLOP/byte)",

@@ -34,8 +34,33 @@ def clean_metadata(nb: nbformat.NotebookNode) -> None:
         cell.metadata.pop("scrolled", None)
 
 
+# ipympl saves a figure's picture in its widget state (``_data_url``) only when the canvas itself is
+# displayed, not inside a VBox; a last, temporary cell stores every live figure's picture so static
+# renderers (the site, GitHub, nbviewer) show the plots. The cell is removed before saving.
+SNAPSHOT_FIGURES = """
+def _rl_snapshot_figures():
+    import base64, io
+    try:
+        from ipympl.backend_nbagg import Canvas
+        from ipywidgets.widgets.widget import _instances
+    except ImportError:
+        return
+    for w in list(_instances.values()):
+        if isinstance(w, Canvas):
+            fig = w.figure
+            buf = io.BytesIO()
+            fig.savefig(buf, format="png", dpi="figure")
+            ratio = getattr(w, "device_pixel_ratio", 1) or 1
+            w._size = (fig.get_figwidth() * fig.dpi / ratio, fig.get_figheight() * fig.dpi / ratio)
+            w._data_url = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+_rl_snapshot_figures()
+del _rl_snapshot_figures
+"""
+
+
 def execute(path: Path, timeout: int = 600) -> None:
     nb = nbformat.read(path, as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell(SNAPSHOT_FIGURES))
     env_backup = os.environ.get("PYDEVD_DISABLE_FILE_VALIDATION")
     os.environ["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
     try:
@@ -43,6 +68,7 @@ def execute(path: Path, timeout: int = 600) -> None:
                                 store_widget_state=True, resources={"metadata": {"path": str(path.parent)}})
         client.execute()
     finally:
+        nb.cells.pop()
         if env_backup is None:
             os.environ.pop("PYDEVD_DISABLE_FILE_VALIDATION", None)
     clean_metadata(nb)

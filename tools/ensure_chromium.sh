@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Make sure Debian's Chromium is at /usr/bin/chromium for the real-browser test (tests/test_browser.py),
+# and that npm is there for the site test (tests/test_site.py fetches the pages' JavaScript once).
+# Installs what is missing with apt (needs root, or passwordless sudo). Playwright drives this
+# Chromium directly; `playwright install` (a download from a CDN) is never used.
+set -euo pipefail
+CHROMIUM=/usr/bin/chromium
+PACKAGES=()
+[ -x "$CHROMIUM" ] || PACKAGES+=(chromium)
+command -v npm >/dev/null 2>&1 || PACKAGES+=(npm)
+if [ ${#PACKAGES[@]} -eq 0 ]; then
+    exit 0
+fi
+echo "ensure_chromium: installing ${PACKAGES[*]} with apt (about a minute)" >&2
+if [ "$(id -u)" -eq 0 ]; then
+    SUDO=""
+elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+    SUDO="sudo -n"
+else
+    echo "ensure_chromium: not root and no passwordless sudo; install it yourself: sudo apt-get install -y chromium" >&2
+    exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq "${PACKAGES[@]}" >/dev/null
+if [ ! -x "$CHROMIUM" ]; then
+    echo "ensure_chromium: apt finished but $CHROMIUM is still missing" >&2
+    exit 1
+fi
+"$CHROMIUM" --headless --no-sandbox --disable-gpu --version >&2 || true
