@@ -20,8 +20,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	@touch $(STAMP)
 
+# The server's root is the repository (so a notebook's links to ../exercises/ open), and the
+# course map is the first page.
 lab: $(STAMP)
-	$(BIN)/jupyter lab --port=$(PORT) $(ROOTFLAG) notebooks/00_course_map.ipynb
+	$(BIN)/jupyter lab --port=$(PORT) $(ROOTFLAG) --ServerApp.root_dir="$(CURDIR)" \
+	    --LabApp.default_url=/lab/tree/notebooks/00_course_map.ipynb
 
 # Every test: pytest for rooflib, nbval for notebooks/ and solutions/, and the real-browser test
 # (which needs Debian's Chromium: tools/ensure_chromium.sh installs it with apt when it is missing).

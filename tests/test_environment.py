@@ -1,6 +1,7 @@
 """environment.yml (conda, Binder) must name the same dependencies as pyproject.toml, with the same pins."""
 
 import re
+import subprocess
 import tomllib
 from pathlib import Path
 
@@ -67,3 +68,15 @@ def test_ci_runs_the_readme_test_command():
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert re.search(r"^\s*make test\b", ci, re.M), ".ci/run must call `make test`"
     assert "set -e" in ci
+
+
+def test_make_lab_serves_the_whole_course_and_opens_the_course_map():
+    """`make lab` must serve the repository root (a notebook's ../exercises/ links resolve inside the
+    server) and open notebooks/00_course_map.ipynb first. Passing the notebook as a path would make
+    notebooks/ the root and cut the exercises off."""
+    recipe = subprocess.run(["make", "-n", "lab", "-o", ".venv/.installed-stamp"], cwd=ROOT, capture_output=True,
+                            text=True, check=True).stdout.replace("\\\n", " ")
+    line = next(x for x in recipe.splitlines() if "jupyter lab" in x)
+    assert f'--ServerApp.root_dir="{ROOT}"' in line or f"--ServerApp.root_dir={ROOT}" in line, line
+    url = re.search(r"--LabApp.default_url=/lab/tree/(\S+)", line).group(1)
+    assert (ROOT / url).is_file() and url == "notebooks/00_course_map.ipynb"
