@@ -99,7 +99,8 @@ def roofline(platforms: Platform | str | Iterable[Platform | str], workloads: It
     lo, hi = _check_xlim(xlim) if xlim is not None else intensity_range(plats, [p[1] for p in points])
     x = np.logspace(np.log10(lo), np.log10(hi), 400)
     first = plats[0]
-    floor = min(p.bandwidth * lo for p in plats) / 3
+    measured = [m for _, _, m in points if m is not None and m > 0]
+    floor = min([p.bandwidth * lo for p in plats] + measured) / 3   # measured points stay in view
 
     if shade:
         left = x <= first.ridge_point

@@ -274,10 +274,11 @@ def roofline_explorer(platform: Platform | str = "gtx-1080-ti", intensity: float
     plat = catalogue.get(platform)
     intensity = positive("intensity", intensity, "FLOP/byte")
     fig, ax = _figure()
-    x = np.geomspace(xlim[0], xlim[1], 400)
-    floor = bandwidth_range[0] * xlim[0]
-    mem_span = ax.axvspan(xlim[0], plat.ridge_point, color=MEMORY_COLOR, alpha=0.10, lw=0, label="memory-bound")
-    cmp_span = ax.axvspan(plat.ridge_point, xlim[1], color=COMPUTE_COLOR, alpha=0.10, lw=0, label="compute-bound")
+    view = (xlim[0] / 2, xlim[1] * 2)   # the axes reach past the slider's ends, so the point never sits on an edge
+    x = np.geomspace(view[0], view[1], 400)
+    floor = bandwidth_range[0] * view[0]
+    mem_span = ax.axvspan(view[0], plat.ridge_point, color=MEMORY_COLOR, alpha=0.10, lw=0, label="memory-bound")
+    cmp_span = ax.axvspan(plat.ridge_point, view[1], color=COMPUTE_COLOR, alpha=0.10, lw=0, label="compute-bound")
     (roof,) = ax.plot(x, plat.attainable(x), color="black", lw=3, label="roof: min(π, β·I)")
     (ridge,) = ax.plot([], [], "s", color="black", ms=9)
     ridge_label = ax.annotate("", (1, 1), textcoords="offset points", xytext=(8, -22), fontsize=_FONT - 1)
@@ -286,7 +287,7 @@ def roofline_explorer(platform: Platform | str = "gtx-1080-ti", intensity: float
     verdict = ax.text(0.02, 0.97, "", transform=ax.transAxes, va="top", fontsize=_FONT + 3,
                       bbox={"boxstyle": "round", "fc": "white", "alpha": 0.9})
     _style_loglog(ax)
-    ax.set_xlim(*xlim)
+    ax.set_xlim(*view)
     ax.set_ylim(floor, peak_range[1] * 3)
     ax.legend(loc="lower right", fontsize=_FONT - 2)
 
@@ -310,15 +311,15 @@ def roofline_explorer(platform: Platform | str = "gtx-1080-ti", intensity: float
         p = plat.replace(peak_flops=pi_s.value, bandwidth=beta_s.value, ceilings=())
         i = i_s.value
         att = p.attainable(i)
-        r = min(max(p.ridge_point, xlim[0]), xlim[1])
+        r = min(max(p.ridge_point, view[0]), view[1])
         roof.set_ydata(p.attainable(x))
         ridge.set_data([p.ridge_point], [p.peak_flops])
         ridge_label.xy = (p.ridge_point, p.peak_flops)
         ridge_label.set_text(f"ridge π/β = {p.ridge_point:.3g}")
-        mem_span.set_x(xlim[0])
-        mem_span.set_width(r - xlim[0])
+        mem_span.set_x(view[0])
+        mem_span.set_width(r - view[0])
         cmp_span.set_x(r)
-        cmp_span.set_width(xlim[1] - r)
+        cmp_span.set_width(view[1] - r)
         point.set_data([i], [att])
         drop.set_data([i, i], [floor, att])
         bound = _verdict(p, i)

@@ -363,3 +363,13 @@ def test_every_explorer_renders_after_a_move(build, move):
     buf = io.BytesIO()
     ex.fig.savefig(buf, format="png", dpi=40)        # renders every artist as moved
     assert buf.getvalue()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_roofline_explorer_point_stays_inside_the_axes_at_the_slider_ends():
+    ex = rl.widgets.roofline_explorer()
+    options = ex.controls["intensity"].options
+    for end in (options[0], options[-1]):
+        ex.set(intensity=end[1] if isinstance(end, tuple) else end)
+        x = ex.artists["point"].get_xdata()[0]
+        lo, hi = ex.ax.get_xlim()
+        assert lo < x < hi and (x / lo > 1.5) and (hi / x > 1.5)
