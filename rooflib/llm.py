@@ -683,7 +683,8 @@ class GenerateResult:
     tokens cached). ``tpot_s``: their mean, time per output token (0.0 when gen_len == 1).
     ``total_s`` = ttft_s + sum of decode steps. ``tokens_per_s``: output tokens of all sequences /
     total_s. ``decode_tokens_per_s``: batch / tpot_s (the steady decode rate). ``peak_memory_bytes``:
-    the footprint at the last step; ``fits``: whether it fits the platform's memory.
+    the larger footprint of the prefill and the last decode step (weights + KV cache + activations);
+    ``fits``: whether that peak fits the platform's memory (None if the platform lists none).
     """
 
     prompt_len: int
@@ -719,11 +720,13 @@ def generate(model: str | LLMConfig, platform: str | Platform, prompt_len: int, 
     if g > 1:
         dec = analyze(model, platform, "decode", batch=b, seq_len=np.arange(p, p + g - 1), **kwargs)
         steps = np.asarray(dec.time_s, dtype=float)
-        mem = float(np.asarray(dec.memory_bytes)[-1])
-        fits = dec.fits if dec.fits is None else bool(np.asarray(dec.fits)[-1])
+        # the peak is the prefill (large activations, e.g. score matrices) or the last step (largest KV cache)
+        mem = max(float(pre.memory_bytes), float(np.asarray(dec.memory_bytes)[-1]))
     else:
         steps = np.zeros(0)
-        mem, fits = float(pre.memory_bytes), pre.fits
+        mem = float(pre.memory_bytes)
+    cap = pre.platform.memory_bytes
+    fits = None if cap is None else bool(mem <= cap)
     dsum = float(steps.sum())
     tpot = dsum / (g - 1) if g > 1 else 0.0
     total = ttft + dsum

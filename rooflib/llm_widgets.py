@@ -31,9 +31,9 @@ PRECISIONS: dict[str, tuple[int, int, int]] = {
 }
 BATCHES = tuple(2**k for k in range(0, 11))          # 1 ... 1024 sequences
 SEQ_LENS = tuple(2**k for k in range(7, 16))         # 128 ... 32768 tokens
-XLIM = (0.1, 1e5)
+XLIM = (0.1, 1e5)                                    # FLOP/byte shown on the x axis
 #: Platforms offered by default (those present in the catalogue), accelerators with a memory capacity.
-DEFAULT_PLATFORMS = ("a100-80gb", "h100-sxm", "h200", "b200", "mi300x", "rtx-4090", "l4", "t4", "gtx-1080-ti")                                    # FLOP/byte shown on the x axis
+DEFAULT_PLATFORMS = ("a100-80gb", "h100-sxm", "h200", "b200", "mi300x", "rtx-4090", "l4", "t4", "gtx-1080-ti")
 KINDS = {"linear": ("linear layers (q/k/v/o, MLP, LM head)", PALETTE[0], "o"),
          "attention": ("attention (QKᵀ, softmax, SV)", PALETTE[2], "s"),
          "other": ("norms, activation, residual adds", PALETTE[6], "^")}
@@ -72,7 +72,8 @@ def numbers(result: llm.LLMResult) -> dict[str, str]:
         f" ({eng(r.memory_bytes, 'B')} of {eng(mem, 'B')})" if mem else "")
     return {
         step: eng(r.time_s, "s"),
-        "tokens/s (all sequences)": f"{tokens / r.time_s:,.0f}",
+        ("prompt tokens/s (prefill, all sequences)" if r.phase == "prefill" else "tokens/s (all sequences)"):
+            f"{tokens / r.time_s:,.0f}",
         "intensity, whole pass": f"{r.intensity:.3g} FLOP/byte ({r.bound}-bound)",
         "intensity, linear layers": f"{r.total_intensity('linear'):.3g} FLOP/byte",
         "intensity, attention": f"{r.total_intensity('attention'):.3g} FLOP/byte",
@@ -176,7 +177,7 @@ def llm_explorer(model: str = "llama-2-7b", platform: str | Platform = "a100-80g
         for k, xy in point_coordinates(res).items():
             points[k].set_offsets(xy)
         ax.set_title(f"{res.model.display_name}, {res.phase}, batch {res.batch:g}, seq_len {res.seq_len:g}, "
-                     f"W{res.w_bits}A{res.a_bits}", fontsize=9)
+                     f"W{res.w_bits}A{res.a_bits}KV{res.kv_bits}", fontsize=9)
         table.value = _table_html(res)
         fig.canvas.draw_idle()
 

@@ -381,3 +381,19 @@ def test_grid_equals_scalar_calls_for_random_configs(cfg, phase, batch, seq, fla
             assert sum(r["count"] * r["bytes"] for r in one.to_dicts()) == pytest.approx(one.bytes, rel=1e-12)
             # time is never below either roofline bound of the whole pass
             assert one.time_s >= max(one.flops / one.peak_flops, one.bytes / A100.bandwidth) * (1 - 1e-12)
+
+
+def test_generate_fits_covers_the_prefill_footprint():
+    # A 4096-token prompt for 16 sequences without FlashAttention: the prefill's score matrices
+    # (16 x 32 heads x 4096^2 x 2 B ~ 17 GB, softmax holds two) push its footprint past 80 GB, while
+    # the first decode step (weights + KV cache, ~48 GB) fits. The run as a whole does not fit.
+    pre = llm.analyze("llama-2-7b", A100, "prefill", batch=16, seq_len=4096)
+    dec = llm.analyze("llama-2-7b", A100, "decode", batch=16, seq_len=4096)
+    assert pre.fits is False and dec.fits is True
+    g = llm.generate("llama-2-7b", A100, prompt_len=4096, gen_len=2, batch=16)
+    assert g.peak_memory_bytes == pytest.approx(max(pre.memory_bytes, dec.memory_bytes), rel=1e-12)
+    assert g.fits is False
+    # with a long generation the last decode step (largest KV cache) sets the peak
+    g2 = llm.generate("llama-2-7b", A100, prompt_len=100, gen_len=50, batch=2)
+    last = llm.analyze("llama-2-7b", A100, "decode", batch=2, seq_len=148)
+    assert g2.peak_memory_bytes == pytest.approx(last.memory_bytes, rel=1e-12) and g2.fits is True

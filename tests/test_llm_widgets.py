@@ -102,3 +102,21 @@ def test_model_switch_to_gqa_shrinks_kv_cache(box):
 def test_bad_precision_is_rejected():
     with pytest.raises(ValueError, match="precision"):
         lw.llm_explorer(precision="W3A3")
+
+
+def test_throughput_row_says_what_it_counts():
+    # prefill processes batch x seq_len prompt tokens: its rate is prompt tokens/s, not generation speed;
+    # decode yields batch new tokens per step.
+    pre = rl.llm.analyze("llama-2-7b", A100, "prefill", 2, 1024)
+    dec = rl.llm.analyze("llama-2-7b", A100, "decode", 2, 1024)
+    assert lw.numbers(pre)["prompt tokens/s (prefill, all sequences)"] == f"{2 * 1024 / pre.time_s:,.0f}"
+    assert lw.numbers(dec)["tokens/s (all sequences)"] == f"{2 / dec.time_s:,.0f}"
+    assert not any(k.startswith("tokens/s") for k in lw.numbers(pre))
+
+
+def test_title_tells_the_two_4_bit_presets_apart(box):
+    box.controls["precision"].value = "W4A16 KV16 (4-bit weights)"
+    t16 = box.ax.get_title()
+    box.controls["precision"].value = "W4A16 KV8"
+    t8 = box.ax.get_title()
+    assert t16 != t8 and "KV8" in t8 and "KV16" in t16
