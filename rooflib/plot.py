@@ -140,8 +140,11 @@ def roofline(platforms: Platform | str | Iterable[Platform | str], workloads: It
         ax.plot([inten], [y], "o" if measured is None else "D", ms=7, color=color, mec="black", mew=0.6,
                 gid=f"point-{j}", label=None)
         if annotate and label:
-            ax.annotate(label, (inten, y), textcoords="offset points", xytext=(5, 5), fontsize=8,
-                        color=color, gid=f"point-label-{j}")
+            # On the sloped roof the label goes up-left (above the line), on the flat roof up-right;
+            # neighbouring labels step up in turn so they do not overlap.
+            left = inten < first.ridge_point
+            ax.annotate(label, (inten, y), textcoords="offset points", xytext=(-6 if left else 6, 5 + 10 * (j % 3)),
+                        ha="right" if left else "left", fontsize=8, color=color, gid=f"point-label-{j}")
 
     ax.set_xscale("log")
     ax.set_yscale("log")
