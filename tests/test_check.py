@@ -205,6 +205,30 @@ PLANTED = [
     ("gemv_time_s", lambda x: 2 * 8192**2 / 11.3e12, "compute time"),
     ("dot_fraction_of_roof", lambda x: (2e7 / 0.012) / (2 * 2048**3 / 0.25), "not with the peak"),
     ("triad_bandwidth", lambda x: x * 4 / 3, "write-allocate"),
+    # hints whose ratio is answer / expected, worked out from the slip itself (review, Nov 2026)
+    ("matmul_intensity", lambda x: 2 * 1024**3 / (2 * 1024**2 * 4), "C is written"),  # forgot the write of C
+    ("vgg_over_mobilenet", lambda x: 25 / 7, "compute-bound"),  # ratio of intensities, not of roofs
+    ("speedup_double_bandwidth", lambda x: 0.5, "old time / new time"),  # new / old
+    ("speedup_double_bandwidth", lambda x: 1.0, "doubling beta"),  # treated as compute-bound
+    ("gemm_time_s", lambda x: 3 * 4096**2 * 4 / 484e9, "memory time"),
+    ("max_batch_fit", lambda x: 80e9 // (2 * 32 * 32 * 128 * 2 * 4096), "weights are in memory"),  # 37
+    ("max_batch_fit", lambda x: x + 1, "round the quotient down"),
+    ("max_batch_fit", lambda x: (80e9 - 6_738_415_616 * 2) / (2 * 32 * 32 * 128 * 2 * 4096), "round"),  # 30.98
+    # the stencil's boundary: the tolerance is 0.1 %, so counting the whole grid (0.4 % off) is a miss
+    ("stencil_flops", lambda x: 9 * 1026 * 1026, "only the interior points"),
+    ("stencil_bytes", lambda x: 2 * 1026 * 1026 * 4, "interior points only"),  # whole grid written
+    ("stencil_bytes", lambda x: 2 * 1024 * 1024 * 4, "boundary points of u are read"),  # interior read only
+    ("stencil_bytes", lambda x: 6 * 1024 * 1024 * 4, "from cache"),  # 5 reads + 1 write per point
+    ("stencil_bytes", lambda x: 5 * 1024 * 1024 * 4, "out is written too"),  # 5 reads, no write
+    ("dot_fraction_of_roof", lambda x: 100 * x, "not a percentage"),
+    ("conv3_1_intensity", lambda x: 2 * 56 * 56 * 256 * 128 * 9 / ((56 * 56 * 128 + 56 * 56 * 256) * 4), "weights"),
+    ("conv3_1_intensity", lambda x: 2 * 56 * 56 * 256 * 128 * 9 / ((56 * 56 * 128 + 9 * 128 * 256) * 4), "output"),
+    ("vgg16_time_s", lambda x: rl.cnn.vgg16().bytes() / 484e9, "memory time"),
+    ("batched_intensity_64", lambda x: 2 * 4096 * 64 * 4096 / (4096 * 4096 * 4), "input and 64 output"),
+    ("prefill_intensity", lambda x: 2 * 2048 * 4096 * 4096 / (4096 * 4096 * 2), "weights only"),
+    # a reciprocal ratio is not told about FLOP/byte
+    ("fusion_speedup", lambda x: 1 / x, "divide the other way round"),
+    ("gqa_saving", lambda x: 1 / x, "divide the other way round"),
 ]
 
 
@@ -213,6 +237,26 @@ def test_planted_mistake_gets_its_hint(name, wrong, words):
     r = check.evaluate(name, wrong(float(expected(name))))
     assert not r.passed and r.status == "wrong"
     assert words in r.message, r.message
+
+
+def test_every_question_specific_hint_is_reachable():
+    # an answer exactly at a hint's ratio fails with that hint (not a pass, not another hint)
+    for name, q in check.QUESTIONS.items():
+        for ratio, msg, *_ in q.hints:
+            r = check.evaluate(name, float(q.expected()) * ratio)
+            assert not r.passed and r.message == msg, (name, ratio, r.message)
+
+
+def test_reciprocal_of_an_intensity_still_names_flop_per_byte():
+    assert "FLOP per byte" in check.evaluate("ridge_1080ti", 484e9 / 11.3e12).message
+    assert "FLOP" not in check.evaluate("fusion_speedup", 12 / 20).message
+
+
+def test_stencil_tolerance_is_stated_as_a_tenth_of_a_percent():
+    r = check.evaluate("stencil_flops", 9 * 1024 * 1024)
+    assert r.passed and "within 0.1%" in r.message
+    r = check.evaluate("stencil_flops", 9 * 1024 * 1024 * 1.002)
+    assert not r.passed and "0.2% too high" in r.message and "tolerance is 0.1%" in r.message
 
 
 def test_wrong_verdict_is_explained_with_numbers():
@@ -301,9 +345,23 @@ def test_plot_right():
 
 @pytest.mark.parametrize("kw,words", [({"loglog": False}, "log scales"), ({"point": False}, "mark the kernel"),
                                       ({"scale": 1e-12}, "TFLOP/s"), ({"cap": False}, "cap it at the peak"),
-                                      ({"lo": 1.5}, "cover at least")])
+                                      ({"lo": 1.5}, "cover at least"),
+                                      ({"lo": 1.0, "hi": 100.0}, "cover at least 0.1 to 1000")])
 def test_plot_mistakes(kw, words):
     _, ax = roof_axes(**kw)
+    r = check.evaluate("roof_ax", ax)
+    plt.close("all")
+    assert not r.passed and words in r.message, r.message
+
+
+@pytest.mark.parametrize("scale,cap,lo,words", [(1e-12, True, 0.1, "TFLOP/s"), (1.0, False, 0.1, "cap it at the peak"),
+                                                 (1.0, True, 1.0, "cover at least")])
+def test_plot_mistake_is_named_when_the_marker_is_a_plotted_line(scale, cap, lo, words):
+    # the marker drawn with ax.plot (as the solution does) is a 1-point line: it must not hide the roof's problem
+    fig, ax = plt.subplots()
+    x = np.logspace(np.log10(lo), 3, 50)
+    ax.loglog(x, (np.minimum(11.3e12, 484e9 * x) if cap else 484e9 * x) * scale)
+    ax.plot([4.0], [4.0 * 484e9 * scale], "o")
     r = check.evaluate("roof_ax", ax)
     plt.close("all")
     assert not r.passed and words in r.message, r.message
