@@ -48,7 +48,7 @@ from typing import Any
 
 from ._validate import positive, positive_int, unknown_name
 from .core import Platform, Workload
-from .kernels import conv_output_size
+from .kernels import conv_output_size, conv_rows_read
 from .units import dtype_bytes
 
 __all__ = [
@@ -121,8 +121,15 @@ class Layer:
 
     @property
     def input_elements(self) -> int:
-        """Elements read as activations (one image): every input tensor, whole."""
-        return len(self.inputs) * math.prod(self.input_shape)
+        """Elements read as activations (one image): every input tensor, except the rows and columns
+        a strided window never touches (a 1x1 stride-2 conv reads a quarter of its input), by the
+        same rule as :func:`rooflib.kernels.conv2d`."""
+        h, w, c = self.input_shape
+        if self.kernel > 0 and len(self.inputs) == 1:
+            ho, wo, _ = self.output_shape
+            return (conv_rows_read(h, self.kernel, self.stride, self.padding, ho)
+                    * conv_rows_read(w, self.kernel, self.stride, self.padding, wo) * c)
+        return len(self.inputs) * h * w * c
 
     @property
     def output_elements(self) -> int:

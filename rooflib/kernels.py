@@ -17,7 +17,7 @@ from .core import Workload
 from .units import dtype_bytes
 
 __all__ = ["vector_add", "scale", "triad", "axpy", "dot", "gemv", "gemm", "conv2d", "depthwise_conv2d",
-           "stencil2d", "conv_output_size"]
+           "stencil2d", "conv_output_size", "conv_rows_read"]
 
 
 def _label(dtype: str | float) -> str:
@@ -88,7 +88,7 @@ def conv_output_size(size: int, kernel: int, stride: int = 1, padding: int | Non
     return out
 
 
-def _rows_read(size: int, kernel: int, stride: int, padding: int | None, out: int) -> int:
+def conv_rows_read(size: int, kernel: int, stride: int, padding: int | None, out: int) -> int:
     """How many of ``size`` input rows (or columns) at least one of ``out`` windows reads.
 
     All of them unless stride > kernel (windows skip rows: a 1x1 stride-2 conv reads every other
@@ -117,7 +117,7 @@ def conv2d(h: int, w: int, c_in: int, c_out: int, kernel: int = 3, stride: int =
     outputs = batch * ho * wo * c_out
     flops = 2 * outputs * c_in * kernel**2 + (outputs if bias else 0)
     weights = kernel**2 * c_in * c_out + (c_out if bias else 0)
-    rows, cols = _rows_read(h, kernel, stride, padding, ho), _rows_read(w, kernel, stride, padding, wo)
+    rows, cols = conv_rows_read(h, kernel, stride, padding, ho), conv_rows_read(w, kernel, stride, padding, wo)
     elems = batch * rows * cols * c_in + weights + outputs
     return Workload(f"conv2d {h}x{w}x{c_in}->{c_out} k{kernel}s{stride} {_label(dtype)}", flops, elems * s)
 
@@ -137,7 +137,7 @@ def depthwise_conv2d(h: int, w: int, c: int, kernel: int = 3, stride: int = 1, p
     outputs = batch * ho * wo * c
     flops = 2 * outputs * kernel**2 + (outputs if bias else 0)
     weights = kernel**2 * c + (c if bias else 0)
-    rows, cols = _rows_read(h, kernel, stride, padding, ho), _rows_read(w, kernel, stride, padding, wo)
+    rows, cols = conv_rows_read(h, kernel, stride, padding, ho), conv_rows_read(w, kernel, stride, padding, wo)
     elems = batch * rows * cols * c + weights + outputs
     return Workload(f"depthwise conv2d {h}x{w}x{c} k{kernel}s{stride} {_label(dtype)}", flops, elems * s)
 

@@ -376,3 +376,12 @@ def test_bad_names_and_sizes():
         cnn.conv("c", (8, 8, 6), 4, 3, groups=4)
     with pytest.raises(KeyError, match="conv1"):
         cnn.resnet50().layer("conv_1")
+
+
+def test_strided_shortcut_input_traffic_agrees_with_rl_kernels():
+    """rl.cnn and rl.kernels count a strided conv's input by one rule: a 1x1 stride-2 shortcut
+    (ResNet-50's downsampling branch) reads a quarter of its input."""
+    layer = cnn.conv("shortcut", (56, 56, 256), 512, kernel=1, stride=2, padding=0)
+    net = cnn.Network("one-layer", (layer,), input_shape=(56, 56, 256))
+    assert layer.input_elements == 28 * 28 * 256
+    assert net.bytes(cnn.HONEST) == rl.kernels.conv2d(56, 56, 256, 512, kernel=1, stride=2, padding=0).bytes

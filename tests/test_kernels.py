@@ -594,5 +594,15 @@ def test_stencil_needs_an_interior(nx, ny):
 
 
 def test_every_public_kernel_is_covered():
-    tested = {f.__name__ for f, _ in ALL_KERNELS} | {"conv_output_size"}
+    tested = {f.__name__ for f, _ in ALL_KERNELS} | {"conv_output_size", "conv_rows_read"}
     assert set(K.__all__) == tested
+
+
+@pytest.mark.parametrize("size, kernel, stride, padding",
+                         [(8, 1, 2, 0), (9, 1, 2, 0), (8, 3, 2, 1), (7, 3, 1, 1), (10, 2, 3, 0), (11, 1, 4, 0),
+                          (224, 7, 2, 3), (56, 1, 2, 0), (6, 5, 1, 0)])
+def test_conv_rows_read_counts_the_rows_some_window_touches(size, kernel, stride, padding):
+    """Brute force: mark every input row that any output window covers (padding rows are not memory)."""
+    out = K.conv_output_size(size, kernel, stride, padding)
+    touched = {o * stride - padding + k for o in range(out) for k in range(kernel)}
+    assert K.conv_rows_read(size, kernel, stride, padding, out) == len({r for r in touched if 0 <= r < size})
