@@ -286,3 +286,13 @@ def test_a_measured_point_far_below_the_roof_stays_inside_the_axes():
     ax = rl.plot.roofline(rl.Platform("p", 1e12, 1e11), [slow], xlim=(0.01, 100))
     low, high = ax.get_ylim()
     assert low < 1e7 < high
+
+
+def test_import_rooflib_does_not_import_matplotlib():
+    """Plotting loads on first use (rl.plot), so the grader and non-plotting code start quickly."""
+    code = ("import sys, rooflib as rl\n"
+            "assert 'matplotlib' not in sys.modules\n"
+            "assert sorted(set(rl.__all__)) == sorted(rl.__all__)\n"
+            "rl.plot.roofline\n"
+            "assert 'matplotlib' in sys.modules\n")
+    subprocess.run([sys.executable, "-c", code], check=True)
