@@ -13,7 +13,7 @@ import numpy as np
 import rooflib as rl
 
 # An A100-80GB-like roof with explicit numbers, so the bench runs whatever the catalogue holds.
-PLATFORM = rl.Platform(name="a100-like", peak_flops=312e12, bandwidth=2.039e12, memory_bytes=80e9,
+PLATFORM = rl.Platform(name="a100-like", peak_flops_per_s=312e12, bandwidth=2.039e12, memory_bytes=80e9,
                        peaks={"bf16": 312e12, "int8": 624e12, "fp32": 19.5e12})
 
 

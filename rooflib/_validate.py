@@ -61,9 +61,11 @@ def intensity_array(name: str, value: object) -> np.ndarray:
     return arr
 
 
-def unknown_name(kind: str, name: str, known: Iterable[str]) -> KeyError:
-    """A KeyError for an unknown ``name`` that lists the closest known names."""
+def unknown_name(kind: str, name: object, known: Iterable[str], suggestions: Iterable[str] | None = None) -> KeyError:
+    """The one unknown-name error of the library: a KeyError naming what was asked for, the closest
+    known names (``suggestions`` when the caller knows better ones, e.g. through aliases) and all of them."""
     known = list(known)
-    close = difflib.get_close_matches(str(name).lower(), known, n=3, cutoff=0.4)
+    close = (list(suggestions) if suggestions is not None
+             else difflib.get_close_matches(str(name).lower(), known, n=3, cutoff=0.4))
     hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
     return KeyError(f"unknown {kind} {name!r}{hint} (known: {', '.join(sorted(known))})")

@@ -127,8 +127,8 @@ def _rl():
     return rooflib
 
 
-def _platform(name: str, peak_flops: float, bandwidth: float, memory_bytes: float | None = None):
-    return _rl().Platform(name, peak_flops, bandwidth, memory_bytes=memory_bytes)
+def _platform(name: str, peak_flops_per_s: float, bandwidth: float, memory_bytes: float | None = None):
+    return _rl().Platform(name, peak_flops_per_s, bandwidth, memory_bytes=memory_bytes)
 
 
 GTX1080TI_PEAK = 11.3e12  # FLOP/s, fp32 (the source material's figure)
@@ -233,7 +233,7 @@ _q("gemv_time_s", "02", "number", lambda: gtx1080ti().time(_k().gemv(GEMV_N, GEM
    quantity="time",
    hints=((_k().gemv(GEMV_N, GEMV_N).flops / 11.3e12 / (_k().gemv(GEMV_N, GEMV_N).bytes / 484e9),
            "that is the compute time; the bound is the larger of the compute time and the memory time"),))
-_q("h100_dense_bf16", "02", "number", lambda: _h100().peak_flops, unit="FLOP/s", quantity="peak",
+_q("h100_dense_bf16", "02", "number", lambda: _h100().peak_flops_per_s, unit="FLOP/s", quantity="peak",
    hints=((2.0, "the sparsity figure assumes 2:4 structured sparsity and is twice the dense peak; halve it"),))
 _q("h100_ridge_bf16", "02", "number", lambda: _h100().ridge_point, unit="FLOP/byte", quantity="intensity",
    hints=((2.0, "you used the 'with sparsity' peak, which is twice the dense peak a dense kernel can reach"),))
@@ -336,7 +336,7 @@ _q("memory_bound_choice", "04", "choice",
    why=lambda: (f"I = {I_MEM_KERNEL:g} FLOP/byte is below the ridge point {gtx1080ti().ridge_point:.3g}: "
                 "the kernel waits on memory, so only more bandwidth (or fewer bytes) helps"))
 _q("speedup_double_peak", "04", "number",
-   lambda: gtx1080ti().replace(peak_flops=2 * gtx1080ti().peak_flops).attainable(I_MEM_KERNEL)
+   lambda: gtx1080ti().replace(peak_flops_per_s=2 * gtx1080ti().peak_flops_per_s).attainable(I_MEM_KERNEL)
    / gtx1080ti().attainable(I_MEM_KERNEL), unit="(a ratio)", quantity="ratio",
    hints=((2.0, "a memory-bound kernel does not get faster with a higher compute roof"),))
 _q("speedup_double_bandwidth", "04", "number",
@@ -448,7 +448,7 @@ def _measured_platform():
 _q("triad_bandwidth", "06", "number", lambda: _measured_platform().bandwidth, unit="bytes/s", quantity="bandwidth",
    hints=((4 / 3, "STREAM counts 3 arrays (read b, read c, write a), not the extra write-allocate read"),
           (2.0 / 3.0, "a triad reads two arrays and writes one: 3 arrays of n x 8 bytes")))
-_q("gemm_flops_per_s", "06", "number", lambda: _measured_platform().peak_flops, unit="FLOP/s", quantity="flops")
+_q("gemm_flops_per_s", "06", "number", lambda: _measured_platform().peak_flops_per_s, unit="FLOP/s", quantity="flops")
 _q("measured_ridge", "06", "number", lambda: _measured_platform().ridge_point, unit="FLOP/byte",
    quantity="intensity")
 _q("dot_achieved", "06", "number", lambda: _k().dot(DOT_N, "fp64").flops / DOT_TIME_S, unit="FLOP/s",
@@ -456,7 +456,7 @@ _q("dot_achieved", "06", "number", lambda: _k().dot(DOT_N, "fp64").flops / DOT_T
 _q("dot_fraction_of_roof", "06", "number",
    lambda: (_k().dot(DOT_N, "fp64").flops / DOT_TIME_S) / _measured_platform().attainable(_k().dot(DOT_N, "fp64")),
    unit="(a fraction)", quantity="ratio",
-   hints=((_measured_platform().attainable(_k().dot(DOT_N, "fp64")) / _measured_platform().peak_flops,
+   hints=((_measured_platform().attainable(_k().dot(DOT_N, "fp64")) / _measured_platform().peak_flops_per_s,
            "compare with the roof at the dot's intensity (beta x I), not with the peak"),
           (100.0, "give a fraction between 0 and 1, not a percentage")))
 _q("dot_verdict", "06", "verdict", lambda: _measured_platform().bound(_k().dot(DOT_N, "fp64")),
@@ -645,7 +645,7 @@ def _plot_feedback(q: Question, data: Any, spec: dict[str, Any]) -> tuple[bool, 
             continue
         examined = True
         x, y = x[good], y[good]
-        want = np.minimum(p.peak_flops, p.bandwidth * x)
+        want = np.minimum(p.peak_flops_per_s, p.bandwidth * x)
         rel = np.abs(y - want) / want
         if np.all(rel <= q.rtol):
             if x.min() > spec["xmin"] * (1 + 1e-9) or x.max() < spec["xmax"] * (1 - 1e-9):

@@ -16,6 +16,7 @@ from typing import Literal, overload
 import numpy as np
 
 from ._validate import intensity_array, nonnegative, positive
+from .units import fmt_bandwidth, fmt_flops, normalise_dtype
 
 __all__ = ["Ceiling", "Platform", "Workload", "attainable", "ridge_point"]
 
@@ -98,7 +99,7 @@ class Ceiling:
 
 @dataclass(frozen=True)
 class Platform:
-    """A machine's roof: ``peak_flops`` (π, FLOP/s, 算力) and ``bandwidth`` (β, bytes/s, 带宽). Notebook 02.
+    """A machine's roof: ``peak_flops_per_s`` (π, FLOP/s, 算力) and ``bandwidth`` (β, bytes/s, 带宽). Notebook 02.
 
     ``peaks`` optionally maps a dtype name (``"fp32"``, ``"bf16"``, ``"int8"``, ...) to its dense
     peak in FLOP/s (OP/s for integers); ``memory_bytes`` is the memory capacity in bytes;
@@ -107,7 +108,7 @@ class Platform:
     """
 
     name: str
-    peak_flops: float
+    peak_flops_per_s: float
     bandwidth: float
     ceilings: tuple[Ceiling, ...] = ()
     memory_bytes: float | None = None
@@ -120,7 +121,7 @@ class Platform:
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name:
             raise ValueError(f"name must be a non-empty string, got {self.name!r}")
-        object.__setattr__(self, "peak_flops", positive("peak_flops", self.peak_flops, "FLOP/s"))
+        object.__setattr__(self, "peak_flops_per_s", positive("peak_flops_per_s", self.peak_flops_per_s, "FLOP/s"))
         object.__setattr__(self, "bandwidth", positive("bandwidth", self.bandwidth, "bytes/s"))
         if self.memory_bytes is not None:
             object.__setattr__(self, "memory_bytes", positive("memory_bytes", self.memory_bytes, "bytes"))
@@ -139,7 +140,7 @@ class Platform:
     @property
     def ridge_point(self) -> float:
         """Ridge point I_max = π / β in FLOP/byte: the intensity where the two roofs meet."""
-        return self.peak_flops / self.bandwidth
+        return self.peak_flops_per_s / self.bandwidth
 
     @overload
     def attainable(self, intensity: float | Workload) -> float: ...
@@ -148,7 +149,7 @@ class Platform:
     def attainable(self, intensity):
         """Attainable performance in FLOP/s: min(π, β · I). Accepts a number, an array or a Workload."""
         arr = _intensity_of(intensity)
-        return _out(np.minimum(self.peak_flops, self.bandwidth * arr), intensity)
+        return _out(np.minimum(self.peak_flops_per_s, self.bandwidth * arr), intensity)
 
     def bound(self, intensity):
         """``"memory"`` left of the ridge point (I < π/β), ``"compute"`` from it on. Array in, array out."""
@@ -166,24 +167,24 @@ class Platform:
             raise ValueError("time() needs bytes (in bytes) as well as flops (in FLOPs)")
         f = nonnegative("flops", flops, "FLOPs")
         b = nonnegative("bytes", bytes, "bytes")
-        return max(f / self.peak_flops, b / self.bandwidth)
+        return max(f / self.peak_flops_per_s, b / self.bandwidth)
 
     # --- variants --------------------------------------------------------------------------
     def peak(self, dtype: str) -> float:
         """Dense peak in FLOP/s for ``dtype`` (``"fp32"``, ``"bf16"``, ...); KeyError if not listed."""
-        key = _normalise_dtype(dtype)
+        key = normalise_dtype(dtype)
         if key in self.peaks:
             return self.peaks[key]
         if key == self.dtype:
-            return self.peak_flops
+            return self.peak_flops_per_s
         from ._validate import unknown_name
 
         raise unknown_name(f"dtype for platform {self.name!r}", dtype, self.peaks or {self.dtype: 0})
 
     def for_dtype(self, dtype: str) -> Platform:
         """The same machine with its roof set to the dense peak for ``dtype``."""
-        key = _normalise_dtype(dtype)
-        return self.replace(peak_flops=self.peak(key), dtype=key)
+        key = normalise_dtype(dtype)
+        return self.replace(peak_flops_per_s=self.peak(key), dtype=key)
 
     def replace(self, **changes: object) -> Platform:
         """A copy with some fields changed (e.g. ``bandwidth=2e12``), validated like a new one."""
@@ -196,34 +197,15 @@ class Platform:
         return self.replace(ceilings=(*self.ceilings, Ceiling(name, value, kind)))
 
     def __str__(self) -> str:
-        from .units import fmt_bandwidth, fmt_flops
-
-        return (f"{self.display_name}: peak {fmt_flops(self.peak_flops)} ({self.dtype}), "
+        return (f"{self.display_name}: peak {fmt_flops(self.peak_flops_per_s)} ({self.dtype}), "
                 f"bandwidth {fmt_bandwidth(self.bandwidth)}, ridge {self.ridge_point:.3g} FLOP/byte")
 
 
-_DTYPE_ALIASES = {
-    "float64": "fp64", "double": "fp64", "f64": "fp64",
-    "float32": "fp32", "float": "fp32", "single": "fp32", "f32": "fp32",
-    "float16": "fp16", "half": "fp16", "f16": "fp16",
-    "bfloat16": "bf16",
-    "float8": "fp8",
-    "int8": "int8", "i8": "int8",
-}
-
-
-def _normalise_dtype(dtype: str) -> str:
-    if not isinstance(dtype, str):
-        raise ValueError(f"dtype must be a string such as 'fp32' or 'bf16', got {dtype!r}")
-    key = dtype.strip().lower()
-    return _DTYPE_ALIASES.get(key, key)
-
-
-def ridge_point(peak_flops: float, bandwidth: float) -> float:
+def ridge_point(peak_flops_per_s: float, bandwidth: float) -> float:
     """Ridge point π / β in FLOP/byte, from a peak in FLOP/s and a bandwidth in bytes/s."""
-    return positive("peak_flops", peak_flops, "FLOP/s") / positive("bandwidth", bandwidth, "bytes/s")
+    return positive("peak_flops_per_s", peak_flops_per_s, "FLOP/s") / positive("bandwidth", bandwidth, "bytes/s")
 
 
-def attainable(intensity, peak_flops: float, bandwidth: float):
+def attainable(intensity, peak_flops_per_s: float, bandwidth: float):
     """Attainable FLOP/s = min(π, β · I) without building a Platform. Scalar or array in and out."""
-    return Platform("ad hoc", peak_flops, bandwidth).attainable(intensity)
+    return Platform("ad hoc", peak_flops_per_s, bandwidth).attainable(intensity)

@@ -238,13 +238,13 @@ _DTYPE_CHAINS = {4: ("int4", "int8", "fp8", "bf16", "fp16"), 8: ("int8", "fp8", 
 
 
 def _choose_dtype(platform: str | Platform, w_bits: int = 16, a_bits: int = 16) -> tuple[str, float]:
-    """The dtype the matmuls run in and its peak (FLOP/s): ``(name, peak_flops)``.
+    """The dtype the matmuls run in and its peak (FLOP/s): ``(name, peak_flops_per_s)``.
 
     Rule: the wider of weights and activations sets the math (weights narrower than the
     activations are dequantised, e.g. W4A16 computes in 16 bits): <= 4 bits -> int4, 8 -> int8,
     16 -> bf16, 32 -> fp32. If the platform lists no peak for that dtype, the next wider one it
     lists is used (int4 -> int8 -> fp8 -> bf16 -> fp16); failing all, the platform's own
-    ``peak_flops`` and ``dtype`` (e.g. a GTX 1080 Ti, fp32 only, runs 16-bit models at its fp32 peak).
+    ``peak_flops_per_s`` and ``dtype`` (e.g. a GTX 1080 Ti, fp32 only, runs 16-bit models at its fp32 peak).
     """
     p = _platform(platform)
     bits = max(_bits("w_bits", w_bits), _bits("a_bits", a_bits))
@@ -253,8 +253,8 @@ def _choose_dtype(platform: str | Platform, w_bits: int = 16, a_bits: int = 16) 
         if dt in p.peaks:
             return dt, float(p.peaks[dt])
         if dt == p.dtype:
-            return dt, float(p.peak_flops)
-    return p.dtype, float(p.peak_flops)
+            return dt, float(p.peak_flops_per_s)
+    return p.dtype, float(p.peak_flops_per_s)
 
 
 compute_dtype = _choose_dtype
@@ -367,7 +367,7 @@ class LLMResult:
     a_bits: int
     kv_bits: int
     compute_dtype: str
-    peak_flops: float
+    peak_flops_per_s: float
     names: tuple[str, ...]
     count: np.ndarray
     rows: tuple[tuple[np.ndarray, ...], ...] = dataclasses.field(repr=False)
@@ -395,7 +395,7 @@ class LLMResult:
 
     def _row_time(self) -> list[np.ndarray]:
         if "time" not in self._cache:
-            pi, beta = self.peak_flops, self.bandwidth
+            pi, beta = self.peak_flops_per_s, self.bandwidth
             self._cache["time"] = [np.maximum(r[0] / pi, b / beta) for r, b in zip(self.rows, self._row_bytes())]
         return self._cache["time"]
 
@@ -417,13 +417,13 @@ class LLMResult:
 
     @property
     def ridge_point(self) -> float:
-        """peak_flops / bandwidth in FLOP/byte, with the compute dtype's peak."""
-        return self.peak_flops / self.bandwidth
+        """peak_flops_per_s / bandwidth in FLOP/byte, with the compute dtype's peak."""
+        return self.peak_flops_per_s / self.bandwidth
 
     @property
     def roof(self) -> Platform:
         """The platform with its roof at the compute dtype's peak (what the points sit under)."""
-        return self.platform.replace(peak_flops=self.peak_flops, dtype=self.compute_dtype)
+        return self.platform.replace(peak_flops_per_s=self.peak_flops_per_s, dtype=self.compute_dtype)
 
     @property
     def op_bytes(self) -> np.ndarray:
@@ -442,7 +442,7 @@ class LLMResult:
     @property
     def op_time_s(self) -> np.ndarray:
         """Per-operator roofline time in seconds: max(flops / peak, bytes / bandwidth)."""
-        return np.maximum(self.columns["flops"] / self.peak_flops, self.op_bytes / self.bandwidth)
+        return np.maximum(self.columns["flops"] / self.peak_flops_per_s, self.op_bytes / self.bandwidth)
 
     @property
     def op_bound(self) -> np.ndarray:
@@ -591,7 +591,7 @@ class LLMResult:
         fb = lambda x: f"{x:g}" if isinstance(x, float) else x  # noqa: E731
         return (f"{self.model.display_name} {self.phase} on {self.platform.display_name}: batch={fb(b)}, "
                 f"seq_len={fb(s)}, W{self.w_bits}A{self.a_bits}KV{self.kv_bits}, "
-                f"peak {eng(self.peak_flops, 'FLOP/s')} ({self.compute_dtype})")
+                f"peak {eng(self.peak_flops_per_s, 'FLOP/s')} ({self.compute_dtype})")
 
     def _rows_fmt(self) -> tuple[list[str], list[list[str]]]:
         head = ["operator", "count", "FLOPs", "weights", "act load", "act store", "KV load", "KV store",
@@ -667,7 +667,7 @@ def analyze(model: str | LLMConfig, platform: str | Platform, phase: Phase, batc
     names, counts, cols = _op_table(cfg, phase, B, S, w / 8, a / 8, kvb / 8, bool(causal_skip),
                                     bool(flash_attention), lm_head == "all")
     return LLMResult(model=cfg, platform=plat, phase=phase, batch=_scalar(B), seq_len=_scalar(S), w_bits=w,
-                     a_bits=a, kv_bits=kvb, compute_dtype=dt, peak_flops=peak, names=tuple(names),
+                     a_bits=a, kv_bits=kvb, compute_dtype=dt, peak_flops_per_s=peak, names=tuple(names),
                      count=np.asarray(counts, dtype=float), rows=cols,
                      options={"flash_attention": bool(flash_attention), "causal_skip": bool(causal_skip),
                               "lm_head": lm_head})

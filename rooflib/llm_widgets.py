@@ -168,11 +168,11 @@ def llm_explorer(model: str = "llama-2-7b", platform: str | Platform = "a100-80g
         points["total"] = ax.scatter([], [], s=160, color="gold", marker="*", edgecolors="black", linewidths=0.7,
                                      zorder=6, label="whole forward pass")
         ax.legend(loc="lower right", fontsize=7)
-        state["roof"] = (res.platform.name, res.peak_flops)
+        state["roof"] = (res.platform.name, res.peak_flops_per_s)
 
     def update(_change: Any = None) -> None:
         res = current()
-        if state["roof"] != (res.platform.name, res.peak_flops):
+        if state["roof"] != (res.platform.name, res.peak_flops_per_s):
             draw_roof(res)
         for k, xy in point_coordinates(res).items():
             points[k].set_offsets(xy)

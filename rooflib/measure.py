@@ -57,7 +57,7 @@ _NP_DTYPES = {"fp64": np.float64, "fp32": np.float32}
 class MeasuredPoint:
     """A measured kernel: ``flops`` (FLOPs) and ``bytes`` (bytes moved, STREAM count) done in ``time_s`` seconds.
 
-    ``intensity`` (FLOP/byte) = flops / bytes, ``achieved_flops`` (FLOP/s) = flops / time_s,
+    ``intensity`` (FLOP/byte) = flops / bytes, ``flops_per_s`` (FLOP/s) = flops / time_s,
     ``bandwidth`` (bytes/s) = bytes / time_s. ``rl.plot.roofline`` draws it at its measured height.
     ``times_s`` holds every timed repetition (per call), ``time_s`` is their minimum. Notebook 06.
     """
@@ -82,7 +82,7 @@ class MeasuredPoint:
         return self.flops / self.bytes
 
     @property
-    def achieved_flops(self) -> float:
+    def flops_per_s(self) -> float:
         """Measured performance in FLOP/s: flops / time_s."""
         return self.flops / self.time_s
 
@@ -101,7 +101,7 @@ class MeasuredPoint:
         return Workload(self.name, self.flops, self.bytes, self.notes)
 
     def __str__(self) -> str:
-        return (f"{self.name}: {fmt_time(self.time_s)}, {fmt_flops(self.achieved_flops)}, "
+        return (f"{self.name}: {fmt_time(self.time_s)}, {fmt_flops(self.flops_per_s)}, "
                 f"{fmt_bandwidth(self.bandwidth)}, {fmt_intensity(self.intensity)}")
 
 
@@ -138,7 +138,7 @@ class CacheInfo:
 class MachineMeasurement:
     """What :func:`machine` measured. ``platform`` is an rl.Platform built from the measurements.
 
-    - ``platform.peak_flops``: the best BLAS matmul rate, fp32 or fp64 (``platform.dtype`` says which;
+    - ``platform.peak_flops_per_s``: the best BLAS matmul rate, fp32 or fp64 (``platform.dtype`` says which;
       ``platform.peaks`` holds both); the other precision is a compute ceiling.
     - ``platform.bandwidth``: the DRAM triad bandwidth (STREAM count, write-allocate not counted).
     - a memory ceiling for the cache-sized triad: a second, higher bandwidth roof.
@@ -176,7 +176,7 @@ class MachineMeasurement:
 
     def table(self) -> list[dict[str, Any]]:
         """One row per raw measurement: name, time_s, FLOP/s, bytes/s, intensity, threads, spread."""
-        return [{"name": k, "time_s": m.time_s, "achieved_flops": m.achieved_flops, "bandwidth": m.bandwidth,
+        return [{"name": k, "time_s": m.time_s, "flops_per_s": m.flops_per_s, "bandwidth": m.bandwidth,
                  "intensity": m.intensity, "threads": m.threads, "spread": m.spread}
                 for k, m in self.measurements.items()]
 
@@ -185,7 +185,7 @@ class MachineMeasurement:
         lines = [f"{self.platform.display_name}  ({'quick' if self.quick else 'full'} run, "
                  f"{self.elapsed_s:.1f} s)", f"BLAS: {self.blas}; cores used: {self.threads}"]
         for k, m in self.measurements.items():
-            rate = fmt_bandwidth(m.bandwidth) if m.intensity < 1 else fmt_flops(m.achieved_flops)
+            rate = fmt_bandwidth(m.bandwidth) if m.intensity < 1 else fmt_flops(m.flops_per_s)
             lines.append(f"  {k:<14} {rate:>14}   ({m.threads} thread{'s' if m.threads > 1 else ''}, "
                          f"best of {len(m.times_s)}, spread {m.spread:.2f})")
         lines.append(f"  ridge point    {self.platform.ridge_point:.3g} FLOP/byte "
@@ -367,9 +367,9 @@ def _stream_name(kernel: str) -> str:
 
 
 def _np_dtype(dtype: str) -> type:
-    from .core import _normalise_dtype
+    from .units import normalise_dtype
 
-    key = _normalise_dtype(dtype)
+    key = normalise_dtype(dtype)
     if key not in _NP_DTYPES:
         raise unknown_name("dtype for measurement", dtype, _NP_DTYPES)
     return _NP_DTYPES[key]
@@ -698,13 +698,13 @@ def _machine_name() -> tuple[str, str]:
 
 def _platform_from(measurements: Mapping[str, MeasuredPoint], name: str, display: str, device: str,
                    extra_peaks: Mapping[str, float] = MappingProxyType({})) -> Platform:
-    peaks = {"fp64": measurements["gemm fp64"].achieved_flops, "fp32": measurements["gemm fp32"].achieved_flops}
+    peaks = {"fp64": measurements["gemm fp64"].flops_per_s, "fp32": measurements["gemm fp32"].flops_per_s}
     peaks.update(extra_peaks)
     best = max(peaks, key=peaks.__getitem__)
     ceilings = [Ceiling("cache triad", measurements["cache triad"].bandwidth, "memory")]
     ceilings += [Ceiling(f"{k} matmul", v, "compute") for k, v in peaks.items() if k != best]
     dram = measurements["dram triad"].bandwidth
-    return Platform(name=name, peak_flops=peaks[best], bandwidth=dram, ceilings=tuple(ceilings), peaks=peaks,
+    return Platform(name=name, peak_flops_per_s=peaks[best], bandwidth=dram, ceilings=tuple(ceilings), peaks=peaks,
                     dtype=best, display_name=display,
                     notes=f"Measured on the {device} by rl.measure: peak = best {best} matmul; bandwidth = DRAM triad "
                           "(STREAM byte count, write-allocate not counted); ceilings: cache-sized triad and "
@@ -891,7 +891,7 @@ def gpu(quick: bool = False, *, array_bytes: float | None = None, gemm_n: int | 
             del A, B, C
     finally:
         bar.close()
-    extra = {k[5:]: v.achieved_flops for k, v in out.items() if k.startswith("gemm ") and k[5:] not in ("fp64", "fp32")}
+    extra = {k[5:]: v.flops_per_s for k, v in out.items() if k.startswith("gemm ") and k[5:] not in ("fp64", "fp32")}
     slug = re.sub(r"[^a-z0-9]+", "-", ops["name"].lower()).strip("-") or "gpu"
     plat = _platform_from(out, f"measured-{slug}", f"{ops['name']} (measured)", "GPU", extra)
     return MachineMeasurement(plat, out, BlasInfo(backend, "", 0), 1, CacheInfo(0, ops["l2"], ops["l2"]), quick,

@@ -134,7 +134,7 @@ def working_set_explorer(measured: MachineMeasurement | Platform, *, sizes: Sequ
         history.set_offsets(np.column_stack([xs, [measurements[x].bandwidth for x in xs]]))
         current.set_data([ws], [p.bandwidth])
         level = cache_level(ws, caches, n_threads)
-        state.update(working_set_bytes=ws, level=level, bandwidth=p.bandwidth, achieved_flops=y,
+        state.update(working_set_bytes=ws, level=level, bandwidth=p.bandwidth, flops_per_s=y,
                      ratio_to_dram=p.bandwidth / plat.bandwidth)
         label.value = (f"working set <b>{fmt_bytes(ws)}</b> (served from <b>{level}</b>): triad "
                        f"<b>{fmt_bandwidth(p.bandwidth)}</b> = {p.bandwidth / plat.bandwidth:.2f}x the DRAM roof")

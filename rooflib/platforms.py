@@ -21,7 +21,9 @@ from importlib import resources
 from typing import Any
 from urllib.parse import urlparse
 
-from .core import Ceiling, Platform, _normalise_dtype
+from ._validate import unknown_name
+from .core import Ceiling, Platform
+from .units import normalise_dtype
 
 __all__ = ["get", "names", "all_platforms", "records", "table"]
 
@@ -97,10 +99,7 @@ def _unknown(name: object) -> KeyError:
     by_name, index = _load()
     close_keys = difflib.get_close_matches(_compact(name), list(index), n=6, cutoff=0.5)
     close = list(dict.fromkeys(index[k] for k in close_keys))[:3]
-    if not close:
-        close = difflib.get_close_matches(str(name).lower(), list(by_name), n=3, cutoff=0.4)
-    hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-    return KeyError(f"unknown platform {name!r}{hint} (known: {', '.join(sorted(by_name))})")
+    return unknown_name("platform", name, by_name, suggestions=close or None)
 
 
 def _resolve(name: str) -> str:
@@ -119,7 +118,7 @@ def _resolve(name: str) -> str:
 def get(name: str | Platform, dtype: str | None = None) -> Platform:
     """A catalogue Platform by name (``"gtx-1080-ti"``, ``"1080Ti"``, ``"H100"``), roof at ``dtype``'s dense peak.
 
-    ``peak_flops`` is in FLOP/s, ``bandwidth`` in bytes/s. ``dtype=None`` uses the entry's default
+    ``peak_flops_per_s`` is in FLOP/s, ``bandwidth`` in bytes/s. ``dtype=None`` uses the entry's default
     dtype (fp32 for GPUs and CPUs; bf16 for the TPU, which quotes no fp32 figure). A dtype the
     machine does not list raises KeyError naming the ones it does. A Platform passed in is
     returned as it is (re-rooted if ``dtype`` is given).
@@ -128,16 +127,14 @@ def get(name: str | Platform, dtype: str | None = None) -> Platform:
         return name if dtype is None else name.for_dtype(dtype)
     entry = _load()[0][_resolve(name)]
     default = entry.get("dtype", "fp32")
-    key = _normalise_dtype(dtype) if dtype is not None else default
+    key = normalise_dtype(dtype) if dtype is not None else default
     peaks = dict(entry["peaks"])
     if key not in peaks:
-        from ._validate import unknown_name
-
         raise unknown_name(f"dtype for platform {entry['name']!r}", dtype, peaks)
     ceilings = tuple(Ceiling(c["name"], c["value"], c["kind"]) for c in entry.get("ceilings", []))
     return Platform(
         name=entry["name"],
-        peak_flops=peaks[key],
+        peak_flops_per_s=peaks[key],
         bandwidth=entry["bandwidth"],
         ceilings=ceilings,
         memory_bytes=entry.get("memory_bytes"),
@@ -151,14 +148,14 @@ def get(name: str | Platform, dtype: str | None = None) -> Platform:
 
 def all_platforms(dtype: str | None = None) -> list[Platform]:
     """Every catalogue entry as a Platform, in catalogue order (entries lacking ``dtype`` are skipped when it is given)."""
-    key = None if dtype is None else _normalise_dtype(dtype)
+    key = None if dtype is None else normalise_dtype(dtype)
     return [get(n, key) for n in names() if key is None or key in _load()[0][n]["peaks"]]
 
 
 def table(dtype: str | None = None) -> list[dict[str, Any]]:
-    """One row per platform: name, dtype, peak_flops (FLOP/s), bandwidth (bytes/s), ridge point (FLOP/byte), memory (bytes)."""
+    """One row per platform: name, dtype, peak_flops_per_s (FLOP/s), bandwidth (bytes/s), ridge point (FLOP/byte), memory (bytes)."""
     return [
-        {"name": p.name, "display_name": p.display_name, "dtype": p.dtype, "peak_flops": p.peak_flops,
+        {"name": p.name, "display_name": p.display_name, "dtype": p.dtype, "peak_flops_per_s": p.peak_flops_per_s,
          "bandwidth": p.bandwidth, "ridge_point": p.ridge_point, "memory_bytes": p.memory_bytes}
         for p in all_platforms(dtype)
     ]

@@ -40,8 +40,8 @@ def _point_of(w: Any) -> tuple[str, float, float | None]:
     """(label, intensity, measured FLOP/s or None) for a Workload, a measured point or a tuple."""
     if isinstance(w, Workload):
         return w.name, w.intensity, None
-    if hasattr(w, "intensity") and hasattr(w, "achieved_flops"):
-        return getattr(w, "name", ""), float(w.intensity), float(w.achieved_flops)
+    if hasattr(w, "intensity") and hasattr(w, "flops_per_s"):
+        return getattr(w, "name", ""), float(w.intensity), float(w.flops_per_s)
     if isinstance(w, tuple) and len(w) in (2, 3):
         return str(w[0]), float(w[1]), (float(w[2]) if len(w) == 3 else None)
     raise ValueError(f"workloads must be rl.Workload, measured points or (label, intensity[, flop/s]) tuples, got {w!r}")
@@ -87,7 +87,7 @@ def roofline(platforms: Platform | str | Iterable[Platform | str], workloads: It
       shaded in two colours; each platform's ridge point is marked and labelled.
     - Each workload is drawn at its intensity on its attainable line (the roof of the first
       platform), with a dotted drop line; a measured point (an object with ``intensity`` and
-      ``achieved_flops``, or a tuple ``(label, intensity, flop_per_s)``) is drawn at its measured height.
+      ``flops_per_s``, or a tuple ``(label, intensity, flop_per_s)``) is drawn at its measured height.
     - Axes use engineering notation: x in FLOP/byte, y in FLOP/s. Returns the Axes.
     """
     plats = _as_platforms(platforms)
@@ -114,9 +114,9 @@ def roofline(platforms: Platform | str | Iterable[Platform | str], workloads: It
     for i, p in enumerate(plats):
         color = "black" if len(plats) == 1 else PALETTE[i % len(PALETTE)]
         ax.plot(x, p.attainable(x), color=color, lw=2.2, label=p.display_name, gid=f"roof-{p.name}")
-        ax.plot([p.ridge_point], [p.peak_flops], "o", color=color, ms=6, gid=f"ridge-{p.name}")
+        ax.plot([p.ridge_point], [p.peak_flops_per_s], "o", color=color, ms=6, gid=f"ridge-{p.name}")
         if annotate:
-            ax.annotate(f"ridge {p.ridge_point:.3g} FLOP/B", (p.ridge_point, p.peak_flops),
+            ax.annotate(f"ridge {p.ridge_point:.3g} FLOP/B", (p.ridge_point, p.peak_flops_per_s),
                         textcoords="offset points", xytext=(6, -14), fontsize=8, color=color,
                         gid=f"ridge-label-{p.name}")
         if ceilings:
@@ -124,10 +124,10 @@ def roofline(platforms: Platform | str | Iterable[Platform | str], workloads: It
                 if c.kind == "compute":
                     y = np.minimum(c.value, p.bandwidth * x)
                 else:
-                    y = np.minimum(p.peak_flops, c.value * x)
+                    y = np.minimum(p.peak_flops_per_s, c.value * x)
                 ax.plot(x, y, color=color, lw=1, ls="--", alpha=0.8, gid=f"ceiling-{p.name}-{c.name}")
                 if annotate:
-                    xi = x[-1] if c.kind == "compute" else min(p.peak_flops / c.value, x[-1]) / 3
+                    xi = x[-1] if c.kind == "compute" else min(p.peak_flops_per_s / c.value, x[-1]) / 3
                     yi = c.value if c.kind == "compute" else c.value * xi
                     ax.annotate(c.name, (xi, yi), textcoords="offset points", xytext=(-4, 3), ha="right",
                                 fontsize=7, color=color, gid=f"ceiling-label-{p.name}-{c.name}")
@@ -149,7 +149,7 @@ def roofline(platforms: Platform | str | Iterable[Platform | str], workloads: It
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlim(lo, hi)
-    top = max(p.peak_flops for p in plats) * 3
+    top = max(p.peak_flops_per_s for p in plats) * 3
     ax.set_ylim(floor, top)
     ax.xaxis.set_major_locator(LogLocator(base=10))
     ax.xaxis.set_major_formatter(FuncFormatter(_fmt_intensity_tick))

@@ -293,8 +293,8 @@ def roofline_explorer(platform: Platform | str = "gtx-1080-ti", intensity: float
 
     # SelectionSliders over round values (plus the platform's own), not FloatLogSliders: the browser
     # snaps a FloatLogSlider's value to its step, which would turn 11.3 TFLOP/s into 11.2 on load.
-    pi_s = widgets.SelectionSlider(options=log_options(*peak_range, lambda v: eng(v, "FLOP/s"), [plat.peak_flops]),
-                                   value=plat.peak_flops, description="peak π", **_slider_style())
+    pi_s = widgets.SelectionSlider(options=log_options(*peak_range, lambda v: eng(v, "FLOP/s"), [plat.peak_flops_per_s]),
+                                   value=plat.peak_flops_per_s, description="peak π", **_slider_style())
     beta_s = widgets.SelectionSlider(options=log_options(*bandwidth_range, fmt_bandwidth, [plat.bandwidth]),
                                      value=plat.bandwidth, description="bandwidth β", **_slider_style())
     i_s = widgets.SelectionSlider(options=log_options(*xlim, lambda v: f"{v:g}", [intensity]), value=intensity,
@@ -304,17 +304,17 @@ def roofline_explorer(platform: Platform | str = "gtx-1080-ti", intensity: float
     text.add_class("rl-verdict")
     artists = {"roof": roof, "ridge": ridge, "ridge_label": ridge_label, "point": point, "dropline": drop,
                "verdict": verdict, "memory_region": mem_span, "compute_region": cmp_span}
-    ex = Explorer({"peak_flops": pi_s, "bandwidth": beta_s, "intensity": i_s}, fig, ax, artists, text,
+    ex = Explorer({"peak_flops_per_s": pi_s, "bandwidth": beta_s, "intensity": i_s}, fig, ax, artists, text,
                   _view([pi_s, beta_s, i_s], text, fig, stacked=True))
 
     def update(*_: object) -> None:
-        p = plat.replace(peak_flops=pi_s.value, bandwidth=beta_s.value, ceilings=())
+        p = plat.replace(peak_flops_per_s=pi_s.value, bandwidth=beta_s.value, ceilings=())
         i = i_s.value
         att = p.attainable(i)
         r = min(max(p.ridge_point, view[0]), view[1])
         roof.set_ydata(p.attainable(x))
-        ridge.set_data([p.ridge_point], [p.peak_flops])
-        ridge_label.xy = (p.ridge_point, p.peak_flops)
+        ridge.set_data([p.ridge_point], [p.peak_flops_per_s])
+        ridge_label.xy = (p.ridge_point, p.peak_flops_per_s)
         ridge_label.set_text(f"ridge π/β = {p.ridge_point:.3g}")
         mem_span.set_x(view[0])
         mem_span.set_width(r - view[0])
@@ -326,13 +326,13 @@ def roofline_explorer(platform: Platform | str = "gtx-1080-ti", intensity: float
         point.set_color(MEMORY_COLOR if bound == "memory-bound" else COMPUTE_COLOR)
         point.set_markeredgecolor("black")
         limit = f"β·I = {fmt_flops(att)}" if bound == "memory-bound" else f"π = {fmt_flops(att)}"
-        verdict.set_text(f"{bound}\nattainable = {limit}\n{att / p.peak_flops:.0%} of peak")
+        verdict.set_text(f"{bound}\nattainable = {limit}\n{att / p.peak_flops_per_s:.0%} of peak")
         ex.state.update(platform=p, intensity=i, attainable=att, bound=bound, ridge_point=p.ridge_point,
-                        fraction_of_peak=att / p.peak_flops)
-        text.value = (f"<span style='font-size:130%'>π = {fmt_flops(p.peak_flops)}, β = {fmt_bandwidth(p.bandwidth)}"
+                        fraction_of_peak=att / p.peak_flops_per_s)
+        text.value = (f"<span style='font-size:130%'>π = {fmt_flops(p.peak_flops_per_s)}, β = {fmt_bandwidth(p.bandwidth)}"
                       f" &rarr; ridge I<sub>max</sub> = π/β = <b>{p.ridge_point:.4g} FLOP/byte</b>. "
                       f"At I = {i:.4g} FLOP/byte the work is <b>{bound}</b>: attainable = min(π, β·I) = "
-                      f"<b>{fmt_flops(att)}</b> ({att / p.peak_flops:.1%} of peak).</span>")
+                      f"<b>{fmt_flops(att)}</b> ({att / p.peak_flops_per_s:.1%} of peak).</span>")
         _draw(fig)
 
     for s in (pi_s, beta_s, i_s):
@@ -414,7 +414,7 @@ def optimisations(platform: Platform | str = "gtx-1080-ti") -> list[Optimisation
     gv_int8 = Workload("gemv 4096x4096 int8 weights, fp16 vectors", 2 * m * n, m * n * 1 + (m + n) * 2)
     out = [
         Optimisation("higher roof: a faster chip (π × 2)", "compute", big, big, p,
-                     p.replace(peak_flops=2 * p.peak_flops, ceilings=()),
+                     p.replace(peak_flops_per_s=2 * p.peak_flops_per_s, ceilings=()),
                      "Compute-bound work runs at π, so doubling π (more cores, tensor units, a newer chip) "
                      "lifts the point with the roof: time halves."),
         Optimisation("fewer FLOPs: prune half the weights", "compute", big,
@@ -484,7 +484,7 @@ def optimisation_explorer(platform: Platform | str = "gtx-1080-ti", option: int 
                       bbox={"boxstyle": "round", "fc": "white", "alpha": 0.9})
     _style_loglog(ax)
     ax.set_xlim(*xlim)
-    ax.set_ylim(plat.bandwidth * xlim[0] / 2, plat.peak_flops * 6)
+    ax.set_ylim(plat.bandwidth * xlim[0] / 2, plat.peak_flops_per_s * 6)
     ax.legend(loc="lower right", fontsize=_FONT - 2)
     dd = widgets.Dropdown(options=[(n, i) for i, n in enumerate(names)], value=option,
                           description="optimisation", style={"description_width": "initial"},
@@ -616,7 +616,7 @@ def cnn_explorer(platform: Platform | str = "gtx-1080-ti", model: str = "mobilen
         yi = p.attainable(xi)
         mem = xi < p.ridge_point
         roof.set_ydata(p.attainable(x))
-        ridge.set_data([p.ridge_point], [p.peak_flops])
+        ridge.set_data([p.ridge_point], [p.peak_flops_per_s])
         layers_sc.set_offsets(np.column_stack([xi, yi]))
         layers_sc.set_facecolors([MEMORY_COLOR if m else COMPUTE_COLOR for m in mem])
         att = p.attainable(wl)
@@ -628,7 +628,7 @@ def cnn_explorer(platform: Platform | str = "gtx-1080-ti", model: str = "mobilen
         lo = min(xlim[0], xi.min() / 2, wl.intensity / 2)
         hi = max(xlim[1], xi.max() * 2, p.ridge_point * 10)
         ax.set_xlim(lo, hi)
-        ax.set_ylim(p.bandwidth * lo / 2, p.peak_flops * 8)
+        ax.set_ylim(p.bandwidth * lo / 2, p.peak_flops_per_s * 8)
         caption.set_text(f"{net.display_name} on {p.display_name}\n{bound}, "
                          f"attainable {fmt_flops(att)}\n{int(mem.sum())} of {len(pts)} layers memory-bound")
         ex.state.update(platform=p, network=net, convention=conv, workload=wl, intensity=wl.intensity,

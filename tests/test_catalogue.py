@@ -82,7 +82,7 @@ def test_derived_figures_say_derived_in_notes():
 def test_h100_bf16_is_the_dense_figure():
     # Hopper architecture whitepaper, H100 SXM5: BF16 tensor 989.4 dense / 1978.9 with sparsity
     # (https://resources.nvidia.com/en-us-tensor-core/gtc22-whitepaper-hopper)
-    assert cat.get("h100-sxm", dtype="bf16").peak_flops == 989.4e12
+    assert cat.get("h100-sxm", dtype="bf16").peak_flops_per_s == 989.4e12
     assert cat.get("h100-sxm").peak("fp8") == 1978.9e12  # dense FP8; 3957.8 is the sparse one
 
 
@@ -91,7 +91,7 @@ def test_a100_bf16_is_the_dense_figure():
     # (https://www.nvidia.com/content/dam/en-zz/Solutions/Data-Center/a100/pdf/nvidia-a100-datasheet-us-nvidia-1758950-r4-web.pdf)
     for name in ("a100-40gb", "a100-80gb"):
         p = cat.get(name, dtype="bf16")
-        assert p.peak_flops == 312e12
+        assert p.peak_flops_per_s == 312e12
         assert p.peak("tf32") == 156e12  # "156 | 312*"
         assert p.peak("int8") == 624e12  # "624 | 1248*"
 
@@ -99,7 +99,7 @@ def test_a100_bf16_is_the_dense_figure():
 def test_mi300x_bf16_is_the_dense_figure():
     # AMD MI300X page: BF16 1307.4 TFLOPS, 2614.9 with structured sparsity
     # (https://www.amd.com/en/products/accelerators/instinct/mi300/mi300x.html)
-    assert cat.get("mi300x", dtype="bf16").peak_flops == 1307.4e12
+    assert cat.get("mi300x", dtype="bf16").peak_flops_per_s == 1307.4e12
 
 
 def test_published_bandwidths_and_capacities():
@@ -118,7 +118,7 @@ def test_published_bandwidths_and_capacities():
 def test_gtx_1080_ti_figures_and_ridge_point():
     # source material: 11.3 TFLOP/s fp32 and 484 GB/s -> ridge 11.3e12 / 484e9 = 23.347 FLOP/byte
     p = cat.get("gtx-1080-ti")
-    assert p.peak_flops == 11.3e12
+    assert p.peak_flops_per_s == 11.3e12
     assert p.bandwidth == 484e9
     assert p.dtype == "fp32"
     assert round(p.ridge_point, 2) == 23.35
@@ -263,7 +263,7 @@ def test_unknown_dtype_names_the_listed_ones():
 def test_default_dtypes():
     assert cat.get("gtx-1080-ti").dtype == "fp32"
     assert cat.get("tpu-v5e").dtype == "bf16"
-    assert cat.get("tpu-v5e").peak_flops == 197e12  # Cloud TPU v5e docs: 197 TFLOPs bf16
+    assert cat.get("tpu-v5e").peak_flops_per_s == 197e12  # Cloud TPU v5e docs: 197 TFLOPs bf16
     for rec in RECORDS:
         if "fp32" in rec["peaks"]:
             assert cat.get(rec["name"]).dtype == "fp32", rec["name"]
@@ -274,7 +274,7 @@ def test_get_with_dtype_reroots_peak_flops(rec):
     base = cat.get(rec["name"])
     p = cat.get(rec["name"], dtype="bf16")
     assert p.dtype == "bf16"
-    assert p.peak_flops == rec["peaks"]["bf16"]
+    assert p.peak_flops_per_s == rec["peaks"]["bf16"]
     assert p.bandwidth == base.bandwidth
     assert p.ridge_point == pytest.approx(rec["peaks"]["bf16"] / rec["bandwidth"])
     assert cat.get(rec["name"], dtype="bfloat16") == p  # dtype spellings are normalised
@@ -283,7 +283,7 @@ def test_get_with_dtype_reroots_peak_flops(rec):
 def test_get_passes_platform_through():
     p = cat.get("h100-sxm")
     assert cat.get(p) is p
-    assert cat.get(p, dtype="bf16").peak_flops == 989.4e12
+    assert cat.get(p, dtype="bf16").peak_flops_per_s == 989.4e12
 
 
 def test_all_platforms_and_table_filter_by_dtype():
@@ -293,7 +293,7 @@ def test_all_platforms_and_table_filter_by_dtype():
     rows = cat.table()
     assert [r["name"] for r in rows] == NAMES
     for row in rows:
-        assert row["ridge_point"] == pytest.approx(row["peak_flops"] / row["bandwidth"])
+        assert row["ridge_point"] == pytest.approx(row["peak_flops_per_s"] / row["bandwidth"])
 
 
 # --- copies and load-time validation -------------------------------------------------------------
@@ -306,7 +306,7 @@ def test_records_returns_copies():
     recs.pop()
     fresh = cat.records()
     assert fresh == RECORDS
-    assert cat.get(RECORDS[0]["name"]).peak_flops == RECORDS[0]["peaks"][RECORDS[0].get("dtype", "fp32")]
+    assert cat.get(RECORDS[0]["name"]).peak_flops_per_s == RECORDS[0]["peaks"][RECORDS[0].get("dtype", "fp32")]
 
 
 def test_platform_sources_are_read_only_copies():

@@ -394,8 +394,8 @@ def test_plot_data_survives_json():
 
 def test_stated_constants_agree_with_the_catalogue():
     gtx = rl.platforms.get("gtx-1080-ti")
-    assert (check.GTX1080TI_PEAK, check.GTX1080TI_BANDWIDTH) == (gtx.peak_flops, gtx.bandwidth)
+    assert (check.GTX1080TI_PEAK, check.GTX1080TI_BANDWIDTH) == (gtx.peak_flops_per_s, gtx.bandwidth)
     h100 = rl.platforms.get("h100-sxm", "bf16")
     assert (check.H100_BF16_PEAK, check.H100_BANDWIDTH, check.H100_MEMORY) == \
-        (h100.peak_flops, h100.bandwidth, h100.memory_bytes)
-    assert check.H100_SPARSE_BF16 / 2 == pytest.approx(h100.peak_flops, rel=1e-3)  # 1979 "with sparsity"
+        (h100.peak_flops_per_s, h100.bandwidth, h100.memory_bytes)
+    assert check.H100_SPARSE_BF16 / 2 == pytest.approx(h100.peak_flops_per_s, rel=1e-3)  # 1979 "with sparsity"

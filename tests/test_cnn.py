@@ -270,7 +270,7 @@ def test_summary_rows():
         net = cnn.get(name)
         assert (r["params"], r["flops"], r["intensity"]) == (net.params, net.macs, net.intensity("blog"))
         assert r["time_layers_s"] >= r["time_s"]
-        assert r["attainable"] == min(P1080.peak_flops, P1080.bandwidth * r["intensity"])
+        assert r["attainable"] == min(P1080.peak_flops_per_s, P1080.bandwidth * r["intensity"])
 
 
 def test_keyword_overrides_equal_explicit_convention():

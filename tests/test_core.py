@@ -50,7 +50,7 @@ def test_1080ti_ridge_point_is_23_35_flop_per_byte():
     assert p.ridge_point == pytest.approx(11.3e12 / 484e9, rel=1e-15)
     # the catalogue entry agrees with the datasheet figures
     cat = rl.platforms.get("gtx-1080-ti")
-    assert (cat.peak_flops, cat.bandwidth) == (11.3e12, 484e9)
+    assert (cat.peak_flops_per_s, cat.bandwidth) == (11.3e12, 484e9)
     assert cat.ridge_point == pytest.approx(23.35, abs=0.005)
 
 
@@ -74,7 +74,7 @@ def test_module_level_helpers_agree_with_platform():
     assert rl.attainable(2.0, 11.3e12, 484e9) == p.attainable(2.0)
     with pytest.raises(ValueError, match="bandwidth.*-1"):
         rl.ridge_point(1e12, -1)
-    with pytest.raises(ValueError, match="peak_flops.*0"):
+    with pytest.raises(ValueError, match="peak_flops_per_s.*0"):
         rl.attainable(1.0, 0, 1e9)
 
 
@@ -84,7 +84,7 @@ def test_module_level_helpers_agree_with_platform():
 @given(platforms(), intensities)
 @example(gtx_1080_ti(), 11.3e12 / 484e9)
 def test_attainable_never_exceeds_the_peak(p, i):
-    assert p.attainable(i) <= p.peak_flops
+    assert p.attainable(i) <= p.peak_flops_per_s
 
 
 @given(platforms(), intensities, intensities)
@@ -115,16 +115,16 @@ def test_attainable_is_the_peak_right_of_the_ridge(p, factor):
     i = factor * p.ridge_point
     assume(math.isfinite(i))
     assert p.bound(i) == "compute"
-    assert p.attainable(i) == pytest.approx(p.peak_flops, rel=REL)
+    assert p.attainable(i) == pytest.approx(p.peak_flops_per_s, rel=REL)
 
 
 @given(platforms(), st.floats(min_value=1e-9, max_value=1e-3))
 def test_attainable_is_continuous_at_the_ridge(p, eps):
     r = p.ridge_point
     left, at, right = p.attainable(r * (1 - eps)), p.attainable(r), p.attainable(r * (1 + eps))
-    assert at == pytest.approx(p.peak_flops, rel=REL)
+    assert at == pytest.approx(p.peak_flops_per_s, rel=REL)
     # both sides approach the peak, each within a relative step of eps
-    assert p.peak_flops * (1 - eps) * (1 - REL) <= left <= at
+    assert p.peak_flops_per_s * (1 - eps) * (1 - REL) <= left <= at
     assert right == pytest.approx(at, rel=REL)
 
 
@@ -141,7 +141,7 @@ def test_bound_switches_exactly_at_the_ridge(p):
 def test_time_equals_flops_over_attainable(p, flops, nbytes):
     t = p.time(flops, nbytes)
     assert t == pytest.approx(flops / p.attainable(flops / nbytes), rel=REL)
-    assert t == max(flops / p.peak_flops, nbytes / p.bandwidth)
+    assert t == max(flops / p.peak_flops_per_s, nbytes / p.bandwidth)
     w = rl.Workload("w", flops, nbytes)
     assert p.time(w) == t
     assert p.attainable(w) == p.attainable(flops / nbytes)
@@ -195,7 +195,7 @@ def test_workload_intensity_and_arithmetic():
 def test_dataclasses_are_frozen_and_hashable():
     p, w = gtx_1080_ti(), rl.Workload("w", 1, 1)
     with pytest.raises(dataclasses.FrozenInstanceError):
-        p.peak_flops = 1.0  # type: ignore[misc]
+        p.peak_flops_per_s = 1.0  # type: ignore[misc]
     with pytest.raises(dataclasses.FrozenInstanceError):
         w.flops = 2.0  # type: ignore[misc]
     with pytest.raises(TypeError):
@@ -212,7 +212,7 @@ def test_platform_survives_copy_pickle_and_asdict():
     assert copy.deepcopy(p) == p
     assert pickle.loads(pickle.dumps(p)) == p
     d = dataclasses.asdict(p)
-    assert d["peak_flops"] == 11.3e12 and d["bandwidth"] == 484e9
+    assert d["peak_flops_per_s"] == 11.3e12 and d["bandwidth"] == 484e9
     assert d["ceilings"][0]["value"] == 5.65e12
     w = rl.Workload("w", 1, 2)
     assert pickle.loads(pickle.dumps(w)) == w
@@ -220,7 +220,7 @@ def test_platform_survives_copy_pickle_and_asdict():
 
 def test_values_are_stored_as_floats():
     p = rl.Platform("p", 10**13, np.int64(10**11), memory_bytes=8 * 2**30)
-    assert type(p.peak_flops) is float and type(p.bandwidth) is float and type(p.memory_bytes) is float
+    assert type(p.peak_flops_per_s) is float and type(p.bandwidth) is float and type(p.memory_bytes) is float
     w = rl.Workload("w", np.float32(4), 2)
     assert type(w.flops) is float and type(w.bytes) is float
 
@@ -240,7 +240,7 @@ def test_replace_with_ceiling_and_dtypes():
     assert p.ceilings == ()
     assert p.peak("bf16") == 990e12 and p.peak("BFloat16") == 990e12
     b = p.for_dtype("bf16")
-    assert (b.peak_flops, b.dtype) == (990e12, "bf16")
+    assert (b.peak_flops_per_s, b.dtype) == (990e12, "bf16")
     assert b.ridge_point == pytest.approx(990e12 / 3.35e12)
     with pytest.raises(KeyError, match="fp8"):
         p.peak("fp8")
@@ -268,14 +268,14 @@ def _check(exc: pytest.ExceptionInfo, name: str, value: object) -> None:
 
 
 # memory_bytes=None means "not known" and is allowed
-PLATFORM_CASES = [(f, b) for f in ["peak_flops", "bandwidth", "memory_bytes"]
+PLATFORM_CASES = [(f, b) for f in ["peak_flops_per_s", "bandwidth", "memory_bytes"]
                   for b in NON_NUMBERS + [[1.0]] + NON_FINITE + NEGATIVE + ZERO
                   if not (f == "memory_bytes" and b is None)]
 
 
 @pytest.mark.parametrize("field, bad", PLATFORM_CASES, ids=[f"{f}={b!r}" for f, b in PLATFORM_CASES])
 def test_platform_rejects_bad_numbers(field, bad):
-    args = {"peak_flops": 1e12, "bandwidth": 1e11, "memory_bytes": 1e9, field: bad}
+    args = {"peak_flops_per_s": 1e12, "bandwidth": 1e11, "memory_bytes": 1e9, field: bad}
     with pytest.raises(ValueError) as info:
         rl.Platform("p", **args)
     _check(info, field, bad)

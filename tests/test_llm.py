@@ -15,7 +15,7 @@ from rooflib import llm
 
 # An A100-80GB-like roof with explicit numbers (dense bf16 312 TFLOP/s, int8 624 TOP/s, fp32 19.5 TFLOP/s,
 # HBM2e 2.039 TB/s, 80 GB; NVIDIA A100 datasheet), independent of the catalogue.
-A100 = rl.Platform(name="a100-like", peak_flops=312e12, bandwidth=2.039e12, memory_bytes=80e9,
+A100 = rl.Platform(name="a100-like", peak_flops_per_s=312e12, bandwidth=2.039e12, memory_bytes=80e9,
                    peaks={"bf16": 312e12, "int8": 624e12, "fp32": 19.5e12})
 
 # h=8, i=12, 2 layers, 4 query heads, 2 KV heads (GQA group 2), head_dim 2, vocab 10.
@@ -213,16 +213,16 @@ def test_bits_change_bytes():
 
 
 def test_peak_is_the_compute_dtype_peak():
-    assert llm.analyze("llama-2-7b", A100, "decode").peak_flops == 312e12                       # W16A16 -> bf16
-    assert llm.analyze("llama-2-7b", A100, "decode", w_bits=8, a_bits=8).peak_flops == 624e12   # W8A8 -> int8
-    assert llm.analyze("llama-2-7b", A100, "decode", w_bits=4).peak_flops == 312e12             # W4A16 dequantises
-    assert llm.analyze("llama-2-7b", A100, "decode", w_bits=32, a_bits=32).peak_flops == 19.5e12
-    fp16_only = rl.Platform(name="p", peak_flops=1e12, bandwidth=1e11, peaks={"fp32": 1e12, "fp16": 4e12})
+    assert llm.analyze("llama-2-7b", A100, "decode").peak_flops_per_s == 312e12                       # W16A16 -> bf16
+    assert llm.analyze("llama-2-7b", A100, "decode", w_bits=8, a_bits=8).peak_flops_per_s == 624e12   # W8A8 -> int8
+    assert llm.analyze("llama-2-7b", A100, "decode", w_bits=4).peak_flops_per_s == 312e12             # W4A16 dequantises
+    assert llm.analyze("llama-2-7b", A100, "decode", w_bits=32, a_bits=32).peak_flops_per_s == 19.5e12
+    fp16_only = rl.Platform(name="p", peak_flops_per_s=1e12, bandwidth=1e11, peaks={"fp32": 1e12, "fp16": 4e12})
     assert llm.compute_dtype(fp16_only, 16, 16) == ("fp16", 4e12)
     assert llm.compute_dtype(fp16_only, 8, 8) == ("fp16", 4e12)          # no int8/fp8: next wider listed
-    fp32_only = rl.Platform(name="q", peak_flops=11.3e12, bandwidth=484e9)
+    fp32_only = rl.Platform(name="q", peak_flops_per_s=11.3e12, bandwidth=484e9)
     assert llm.compute_dtype(fp32_only, 16, 16) == ("fp32", 11.3e12)     # falls back to the platform's peak
-    assert llm.analyze("llama-2-7b", A100, "decode", compute_dtype="fp32").peak_flops == 19.5e12
+    assert llm.analyze("llama-2-7b", A100, "decode", compute_dtype="fp32").peak_flops_per_s == 19.5e12
 
 
 # ----------------------------------------------------------------------------------------- MoE
@@ -293,7 +293,7 @@ def test_max_batch_fits_at_it_not_one_more():
         assert llm.analyze(name, big, "decode", b + 1, seq).fits is False
     assert llm.max_batch("llama-2-70b", A100, 1024) == 0   # 138 GB of fp16 weights do not fit 80 GB
     with pytest.raises(ValueError, match="memory_bytes"):
-        llm.max_batch("llama-2-7b", rl.Platform(name="nomem", peak_flops=1e12, bandwidth=1e11), 128)
+        llm.max_batch("llama-2-7b", rl.Platform(name="nomem", peak_flops_per_s=1e12, bandwidth=1e11), 128)
 
 
 # ----------------------------------------------------------------------------------------- outputs
@@ -380,7 +380,7 @@ def test_grid_equals_scalar_calls_for_random_configs(cfg, phase, batch, seq, fla
             assert sum(r["count"] * r["time_s"] for r in one.to_dicts()) == pytest.approx(one.time_s, rel=1e-12)
             assert sum(r["count"] * r["bytes"] for r in one.to_dicts()) == pytest.approx(one.bytes, rel=1e-12)
             # time is never below either roofline bound of the whole pass
-            assert one.time_s >= max(one.flops / one.peak_flops, one.bytes / A100.bandwidth) * (1 - 1e-12)
+            assert one.time_s >= max(one.flops / one.peak_flops_per_s, one.bytes / A100.bandwidth) * (1 - 1e-12)
 
 
 def test_generate_fits_covers_the_prefill_footprint():

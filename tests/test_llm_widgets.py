@@ -16,9 +16,9 @@ from rooflib import llm_widgets as lw
 pytestmark = pytest.mark.filterwarnings("ignore:Passing unrecognized arguments:DeprecationWarning")
 from rooflib.units import eng
 
-A100 = rl.Platform(name="a100-like", peak_flops=312e12, bandwidth=2.039e12, memory_bytes=80e9,
+A100 = rl.Platform(name="a100-like", peak_flops_per_s=312e12, bandwidth=2.039e12, memory_bytes=80e9,
                    peaks={"bf16": 312e12, "int8": 624e12, "fp32": 19.5e12})
-H100 = rl.Platform(name="h100-like", peak_flops=989.4e12, bandwidth=3.35e12, memory_bytes=80e9,
+H100 = rl.Platform(name="h100-like", peak_flops_per_s=989.4e12, bandwidth=3.35e12, memory_bytes=80e9,
                    peaks={"bf16": 989.4e12, "int8": 1978.9e12, "fp32": 67e12})
 
 

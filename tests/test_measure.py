@@ -123,7 +123,7 @@ def test_kernel_intensity_is_flops_over_bytes_exactly():
     calls = []
     p = M.kernel(lambda: calls.append(1), 1234.0, 5678.0, name="counter", repeat=3, warmup=2, number=4)
     assert p.intensity == 1234.0 / 5678.0
-    assert p.achieved_flops == 1234.0 / p.time_s
+    assert p.flops_per_s == 1234.0 / p.time_s
     assert p.bandwidth == 5678.0 / p.time_s
     assert p.name == "counter" and len(p.times_s) == 3 and p.time_s == min(p.times_s)
     assert len(calls) == 2 + 3 * 4          # warm-up calls, then repeat x number
@@ -230,11 +230,11 @@ def test_quick_machine_returns_a_valid_platform(quick_machine):
     p = m.platform
     assert isinstance(p, rl.Platform)
     assert p.name.startswith("measured-")
-    for x in (p.peak_flops, p.bandwidth, p.ridge_point, m.elapsed_s):
+    for x in (p.peak_flops_per_s, p.bandwidth, p.ridge_point, m.elapsed_s):
         assert _finite_positive(x)
     assert p.dtype in ("fp64", "fp32")
-    assert p.peak_flops == max(p.peaks["fp64"], p.peaks["fp32"])
-    assert p.peak_flops == m.measurements[f"gemm {p.dtype}"].achieved_flops
+    assert p.peak_flops_per_s == max(p.peaks["fp64"], p.peaks["fp32"])
+    assert p.peak_flops_per_s == m.measurements[f"gemm {p.dtype}"].flops_per_s
     assert p.bandwidth == m.dram_bandwidth == m.measurements["dram triad"].bandwidth
     assert m.quick and m.device == "cpu" and not m.write_allocate_counted
 
@@ -411,7 +411,7 @@ def test_gpu_flow_with_stand_in_ops(monkeypatch, quick):
     assert g.measurements["gemm bf16"].bytes == rl.kernels.gemm(32, 32, 32, "bf16").bytes
     p = g.platform
     assert p.name == "measured-fake-gpu-1" and g.device == "gpu"
-    assert set(p.peaks) == {"fp64", "fp32", "bf16"} and p.peak_flops == max(p.peaks.values())
+    assert set(p.peaks) == {"fp64", "fp32", "bf16"} and p.peak_flops_per_s == max(p.peaks.values())
     assert p.bandwidth == g.measurements["dram triad"].bandwidth
     assert len([c for c in p.ceilings if c.kind == "compute"]) == 2
 

@@ -212,7 +212,7 @@ def good_lecture() -> nbformat.NotebookNode:
                        outputs=[new_output("stream", name="stdout", text="03:11:32\n")])
     c3.metadata["tags"] = ["nbval-ignore-output"]
     c4 = new_code_cell("rl.Platform('p', -1, 1)", execution_count=4,
-                       outputs=[new_output("error", ename="ValueError", evalue="peak_flops must be ...",
+                       outputs=[new_output("error", ename="ValueError", evalue="peak_flops_per_s must be ...",
                                            traceback=[])])
     c4.metadata["tags"] = ["raises-exception"]
     nb.cells = [_slide(new_markdown_cell("# 02 · The roofline\nOne model, two roofs.")),

@@ -282,7 +282,7 @@ def test_a_measured_point_far_below_the_roof_stays_inside_the_axes():
     """A naive Python loop measured at 10 MFLOP/s must be visible, not under the y floor."""
     from types import SimpleNamespace
 
-    slow = SimpleNamespace(name="python loop", intensity=0.1, achieved_flops=1e7)
+    slow = SimpleNamespace(name="python loop", intensity=0.1, flops_per_s=1e7)
     ax = rl.plot.roofline(rl.Platform("p", 1e12, 1e11), [slow], xlim=(0.01, 100))
     low, high = ax.get_ylim()
     assert low < 1e7 < high

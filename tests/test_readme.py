@@ -18,6 +18,6 @@ def test_readme_python_example_runs_and_matches_its_comments():
         exec(compile(block, "README.md", "exec"), namespace)
     gpu, mm = namespace["gpu"], namespace["mm"]
     assert round(gpu.ridge_point, 2) == 23.35            # the comment's ridge point
-    assert gpu.peak_flops == 11.3e12 and gpu.bandwidth == 484e9
+    assert gpu.peak_flops_per_s == 11.3e12 and gpu.bandwidth == 484e9
     assert gpu.bound(mm) == "compute"
-    assert gpu.time(mm) == max(mm.flops / gpu.peak_flops, mm.bytes / gpu.bandwidth)
+    assert gpu.time(mm) == max(mm.flops / gpu.peak_flops_per_s, mm.bytes / gpu.bandwidth)

@@ -91,7 +91,7 @@ def test_gemm_explorer_dtype_changes_bytes_and_intensity_curves():
 def test_roofline_explorer_starts_at_the_1080ti_at_I_7():
     ex = W.roofline_explorer("gtx-1080-ti", intensity=7.0)
     # the controls hold the exact catalogue values (a FloatLogSlider would be snapped by the browser)
-    assert [ex.controls[k].value for k in ("peak_flops", "bandwidth", "intensity")] == [GTX_PI, GTX_BETA, 7.0]
+    assert [ex.controls[k].value for k in ("peak_flops_per_s", "bandwidth", "intensity")] == [GTX_PI, GTX_BETA, 7.0]
     assert W.roofline_explorer(intensity=7.31).controls["intensity"].value == 7.31
     x, y = _xy(ex.artists["point"])
     assert x == 7.0 and y == pytest.approx(GTX_BETA * 7)           # memory-bound: β·I = 3.388 TFLOP/s
@@ -112,7 +112,7 @@ def test_roofline_explorer_intensity_slider_moves_point_along_the_roof():
 
 def test_roofline_explorer_peak_and_bandwidth_move_roof_ridge_and_regions():
     ex = W.roofline_explorer()
-    ex.set(peak_flops=2e13, bandwidth=1e12)
+    ex.set(peak_flops_per_s=2e13, bandwidth=1e12)
     x = ex.artists["roof"].get_xdata()
     np.testing.assert_allclose(ex.artists["roof"].get_ydata(), np.minimum(2e13, 1e12 * x))
     assert _xy(ex.artists["ridge"]) == pytest.approx((20.0, 2e13))
@@ -141,7 +141,7 @@ def test_log_options_are_round_values_plus_the_exact_ones():
        intensity=st.sampled_from(_grid(0.01, 1e4)))
 def test_roofline_explorer_point_is_min_of_pi_and_beta_I(pi, beta, intensity):
     ex = W.roofline_explorer()
-    ex.set(peak_flops=pi, bandwidth=beta, intensity=intensity)
+    ex.set(peak_flops_per_s=pi, bandwidth=beta, intensity=intensity)
     x, y = _xy(ex.artists["point"])
     assert x == pytest.approx(intensity)
     assert y == pytest.approx(min(pi, beta * intensity))             # the closed form, not the library
@@ -218,7 +218,7 @@ def test_tiling_formula(moves):
 
 def test_compute_moves(moves):
     roof = _move(moves, "higher roof")
-    assert roof.platform_after.peak_flops == 2 * GTX_PI and roof.speedup == pytest.approx(2.0)
+    assert roof.platform_after.peak_flops_per_s == 2 * GTX_PI and roof.speedup == pytest.approx(2.0)
     prune = _move(moves, "fewer FLOPs: prune")
     assert prune.after.flops == prune.before.flops / 2 and prune.speedup == pytest.approx(2.0)
     n = 4096                                   # half of A's rows (and so of C's) gone: bytes (n²/2 + n² + n²/2)·4
@@ -311,8 +311,8 @@ def test_cnn_explorer_dtype_and_edge_platform():
     ex.set(dtype="fp32", platform="jetson-nano")
     nano = rl.platforms.get("jetson-nano")
     assert ex.state["bound"] == "compute-bound"                               # a low ridge (~9 FLOP/byte)
-    assert _xy(ex.artists["ridge"]) == pytest.approx((nano.ridge_point, nano.peak_flops))
-    assert _xy(ex.artists["network"])[1] == pytest.approx(nano.peak_flops)
+    assert _xy(ex.artists["ridge"]) == pytest.approx((nano.ridge_point, nano.peak_flops_per_s))
+    assert _xy(ex.artists["network"])[1] == pytest.approx(nano.peak_flops_per_s)
     assert nano.display_name in ex.artists["caption"].get_text()
 
 
@@ -351,7 +351,7 @@ def test_figure_is_projector_sized():
 
 @pytest.mark.parametrize("build, move", [
     (lambda: W.gemm_explorer(), {"n": 2000, "dtype": "int8"}),
-    (lambda: W.roofline_explorer(), {"peak_flops": 1e15, "bandwidth": 3e12, "intensity": 0.02}),
+    (lambda: W.roofline_explorer(), {"peak_flops_per_s": 1e15, "bandwidth": 3e12, "intensity": 0.02}),
     (lambda: W.optimisation_explorer(), {"optimisation": 3}),
     (lambda: W.cnn_explorer(), {"model": "resnet50", "platform": "raspberry-pi-5", "batch": 8}),
 ])

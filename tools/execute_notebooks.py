@@ -7,21 +7,37 @@ What "without noise" means (tests/test_notebook_hygiene.py checks it):
 - no per-cell timing metadata (nbclient's record_timing is off) and no timestamps anywhere;
 - execution counts 1, 2, 3, ... in order, because the whole notebook runs in one fresh kernel;
 - widget state saved from this run (so static renderers show the initial view), never a stale one;
-- the kernelspec is the generic "python3", and language_info keeps only name and version-free fields.
+- the kernelspec is the generic "python3", and language_info keeps only name and version-free fields;
+- widget model ids are renumbered deterministically (the kernel draws random ones each run);
+- cells tagged ``course-check`` (asserts that guard the course, not teach it) are stored collapsed;
+- a re-run whose only differences are machine-dependent outputs (cells tagged
+  ``nbval-ignore-output`` and the widgets only they show) leaves the file untouched, so re-executing
+  an unchanged notebook leaves git with no diff; ``--refresh`` stores the new measurements anyway.
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import glob
+import json
 import os
+import re
 import sys
+import uuid
 from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+CHECK_TAG = "course-check"          # asserts that guard the course: collapsed here, left out of site and slides
+IGNORE_OUTPUT_TAG = "nbval-ignore-output"   # machine-dependent output: nbval checks shape, not value
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+_ID_NAMESPACE = uuid.UUID("6f1c1a52-0c3c-4d4e-9a8e-726f6f666c62")
 
 
 def clean_metadata(nb: nbformat.NotebookNode) -> None:
@@ -32,6 +48,57 @@ def clean_metadata(nb: nbformat.NotebookNode) -> None:
         cell.metadata.pop("execution", None)
         cell.metadata.pop("collapsed", None)
         cell.metadata.pop("scrolled", None)
+        if CHECK_TAG in cell.metadata.get("tags", []):
+            cell.metadata.setdefault("jupyter", {})["source_hidden"] = True
+
+
+def _widget_state(nb: dict) -> dict:
+    return nb.get("metadata", {}).get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
+
+
+def renumber_widget_ids(nb: nbformat.NotebookNode, seed: str) -> nbformat.NotebookNode:
+    """Replace the kernel's random widget model ids with ids derived from ``seed`` and their order."""
+    text = json.dumps(nb)
+    ids = list(_widget_state(nb))
+    ids += re.findall(r'(?:"model_id": "|IPY_MODEL_)([0-9a-f]{32})', text)
+    ids = list(dict.fromkeys(ids))   # first appearance, in the kernel's (deterministic) creation order
+    if not ids:
+        return nb
+    mapping = {old: uuid.uuid5(_ID_NAMESPACE, f"{seed}:{i}").hex for i, old in enumerate(ids)}
+    text = re.sub(r"(?<![0-9a-f])[0-9a-f]{32}(?![0-9a-f])", lambda m: mapping.get(m.group(0), m.group(0)), text)
+    return nbformat.from_dict(json.loads(text))
+
+
+def _reachable_models(nb: dict, cells: list[dict]) -> set[str]:
+    """The widget models the outputs of ``cells`` show, and every model those refer to."""
+    state = _widget_state(nb)
+    todo = [o["data"][WIDGET_VIEW]["model_id"] for c in cells for o in c.get("outputs", [])
+            if WIDGET_VIEW in o.get("data", {})]
+    seen: set[str] = set()
+    while todo:
+        mid = todo.pop()
+        if mid in seen:
+            continue
+        seen.add(mid)
+        todo += re.findall(r"IPY_MODEL_([0-9a-f]{32})", json.dumps(state.get(mid, {})))
+    return seen
+
+
+def stable_view(nb: dict) -> dict:
+    """The notebook without its machine-dependent parts: outputs of cells tagged nbval-ignore-output,
+    and widget models shown only by them. Two runs on different machines agree on this view."""
+    nb = copy.deepcopy(nb)
+    code = [c for c in nb.get("cells", []) if c.get("cell_type") == "code"]
+    varying = [c for c in code if IGNORE_OUTPUT_TAG in c.get("metadata", {}).get("tags", [])]
+    steady = [c for c in code if c not in varying]
+    keep = _reachable_models(nb, steady)
+    drop = _reachable_models(nb, varying) - keep
+    for c in varying:
+        c["outputs"] = []
+    state = _widget_state(nb)
+    for mid in drop:
+        state.pop(mid, None)
+    return nb
 
 
 # ipympl saves a figure's picture in its widget state (``_data_url``) only when the canvas itself is
@@ -58,8 +125,10 @@ del _rl_snapshot_figures
 """
 
 
-def execute(path: Path, timeout: int = 600) -> None:
-    nb = nbformat.read(path, as_version=4)
+def execute(path: Path, timeout: int = 600, refresh: bool = False) -> bool:
+    """Run ``path`` in a fresh kernel and store it; return whether the file changed."""
+    old = nbformat.read(path, as_version=4)
+    nb = copy.deepcopy(old)
     nb.cells.append(nbformat.v4.new_code_cell(SNAPSHOT_FIGURES))
     env_backup = os.environ.get("PYDEVD_DISABLE_FILE_VALIDATION")
     os.environ["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
@@ -72,8 +141,12 @@ def execute(path: Path, timeout: int = 600) -> None:
         if env_backup is None:
             os.environ.pop("PYDEVD_DISABLE_FILE_VALIDATION", None)
     clean_metadata(nb)
+    nb = renumber_widget_ids(nb, path.stem)
     nbformat.validate(nb)
+    if nb == old or (not refresh and stable_view(nb) == stable_view(old)):
+        return False
     nbformat.write(nb, path)
+    return True
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -81,6 +154,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("paths", nargs="*", type=Path)
     parser.add_argument("--all", action="store_true", help="every notebook in notebooks/ and solutions/")
     parser.add_argument("--timeout", type=int, default=600, help="per-cell timeout in seconds")
+    parser.add_argument("--refresh", action="store_true",
+                        help="store new machine-dependent outputs even when nothing else changed")
     args = parser.parse_args(argv)
     paths = list(args.paths)
     if args.all:
@@ -89,8 +164,8 @@ def main(argv: list[str] | None = None) -> int:
     if not paths:
         parser.error("give notebook paths or --all")
     for p in paths:
-        print(f"executing {p}", flush=True)
-        execute(p, args.timeout)
+        print(f"executing {p}", end=" ... ", flush=True)
+        print("stored" if execute(p, args.timeout, args.refresh) else "unchanged", flush=True)
     return 0
 
 
