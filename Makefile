@@ -10,7 +10,7 @@ PORT   ?= 8888
 ROOTFLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 NBVAL  := --nbval --nbval-current-env --nbval-cell-timeout=300 --nbval-sanitize-with tests/sanitize.cfg
 
-.PHONY: lab test test-fast setup exercises slides site bench readme-figure clean
+.PHONY: lab test test-fast setup exercises release slides site bench readme-figure clean
 
 setup: $(STAMP)
 
@@ -39,6 +39,12 @@ test-fast: $(STAMP)
 
 exercises: $(STAMP)
 	$(BIN)/python tools/make_exercises.py
+
+# The student release (what a class receives): lectures, exercises and the library, no solutions/.
+# GRADED=02,05 (or CONFIG=file.toml holding graded = ["02", "05"]) ships those sets without their answer key.
+release: $(STAMP)
+	@test -n "$(DEST)" || { echo "usage: make release DEST=dir [GRADED=02,05] [CONFIG=release.toml] [FORCE=1]" >&2; exit 2; }
+	$(BIN)/python tools/make_release.py "$(DEST)" $(if $(GRADED),--graded $(GRADED)) $(if $(CONFIG),--config "$(CONFIG)") $(if $(FORCE),--force)
 
 readme-figure: $(STAMP)
 	$(BIN)/python tools/make_readme_figure.py

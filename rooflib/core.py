@@ -104,7 +104,8 @@ class Platform:
     ``peaks`` optionally maps a dtype name (``"fp32"``, ``"bf16"``, ``"int8"``, ...) to its dense
     peak in FLOP/s (OP/s for integers); ``memory_bytes`` is the memory capacity in bytes;
     ``ceilings`` are extra lower roofs that plots draw. ``sources`` maps a figure's name to
-    the URL it comes from.
+    the URL it comes from. ``interconnect`` names the machine's usual device-to-device link in
+    the link catalogue (``"nvlink4"``; ``rl.comm.get``), or is None (notebook 07).
     """
 
     name: str
@@ -117,10 +118,14 @@ class Platform:
     display_name: str = ""
     sources: Mapping[str, str] = field(default_factory=dict, hash=False, compare=False, repr=False)
     notes: str = field(default="", compare=False, repr=False)
+    interconnect: str | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name:
             raise ValueError(f"name must be a non-empty string, got {self.name!r}")
+        if self.interconnect is not None and (not isinstance(self.interconnect, str) or not self.interconnect):
+            raise ValueError(f"interconnect must be None or a link catalogue name such as 'nvlink4', "
+                             f"got {self.interconnect!r}")
         object.__setattr__(self, "peak_flops_per_s", positive("peak_flops_per_s", self.peak_flops_per_s, "FLOP/s"))
         object.__setattr__(self, "bandwidth", positive("bandwidth", self.bandwidth, "bytes/s"))
         if self.memory_bytes is not None:

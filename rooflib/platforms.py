@@ -7,7 +7,8 @@ under ``sources`` (same key as the figure; ceilings as ``"ceiling:NAME"``). Peak
 
 Names are lowercase-hyphenated (``"h100-sxm"``); lookups also accept the spellings people type
 (``"H100"``, ``"1080Ti"``, ``"TPU v5e"``, ``"Pi 5"``), ignoring case, spaces, hyphens and dots.
-``"A100"`` alone means ``"a100-80gb"``.
+``"A100"`` alone means ``"a100-80gb"``. ``interconnect`` names the machine's usual device-to-device
+link in ``data/interconnects.toml`` (``rl.comm.get``; notebook 07), or is absent.
 """
 
 from __future__ import annotations
@@ -54,6 +55,10 @@ def _check_entry(entry: dict[str, Any]) -> None:
     default = entry.get("dtype", "fp32")
     if default not in peaks:
         raise ValueError(f"platform {name!r}: default dtype {default!r} has no peak (have {sorted(peaks)})")
+    link = entry.get("interconnect")
+    if link is not None and (not isinstance(link, str) or not _NAME_RE.match(link)):
+        raise ValueError(f"platform {name!r}: interconnect must be a link catalogue name such as 'nvlink4', "
+                         f"got {link!r}")
     sources = entry.get("sources", {})
     figures = [*peaks, "bandwidth", "memory_bytes", *(f"ceiling:{c['name']}" for c in entry.get("ceilings", []))]
     for key in figures:
@@ -143,6 +148,7 @@ def get(name: str | Platform, dtype: str | None = None) -> Platform:
         display_name=entry.get("display_name", entry["name"]),
         sources=dict(entry.get("sources", {})),
         notes=entry.get("notes", ""),
+        interconnect=entry.get("interconnect"),
     )
 
 
@@ -153,9 +159,11 @@ def all_platforms(dtype: str | None = None) -> list[Platform]:
 
 
 def table(dtype: str | None = None) -> list[dict[str, Any]]:
-    """One row per platform: name, dtype, peak_flops_per_s (FLOP/s), bandwidth (bytes/s), ridge point (FLOP/byte), memory (bytes)."""
+    """One row per platform: name, dtype, peak_flops_per_s (FLOP/s), bandwidth (bytes/s), ridge point (FLOP/byte),
+    memory (bytes), interconnect (a link catalogue name or None)."""
     return [
         {"name": p.name, "display_name": p.display_name, "dtype": p.dtype, "peak_flops_per_s": p.peak_flops_per_s,
-         "bandwidth": p.bandwidth, "ridge_point": p.ridge_point, "memory_bytes": p.memory_bytes}
+         "bandwidth": p.bandwidth, "ridge_point": p.ridge_point, "memory_bytes": p.memory_bytes,
+         "interconnect": p.interconnect}
         for p in all_platforms(dtype)
     ]

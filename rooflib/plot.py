@@ -1,25 +1,35 @@
-"""Roofline plots. Compute first (rooflib.core, kernels, cnn, llm), then plot here. Notebook 02.
+"""Roofline plots and the course's palette. Compute first (rooflib.core, kernels, cnn, llm), then plot here.
+Notebook 02.
 
-Nothing here changes matplotlib's global state: every style choice is passed to the artist.
+``roofline`` draws a static matplotlib figure; the live explorers (rooflib.widgets) draw SVG in the
+browser with the same colours and tick labels, which live here and only here: ``MEMORY_COLOR``,
+``COMPUTE_COLOR``, ``PALETTE``, ``REGION_ALPHA``, ``fmt_intensity_tick``. matplotlib is imported
+when a figure is drawn, not when this module is imported. Nothing here changes matplotlib's
+global state: every style choice is passed to the artist.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from matplotlib.axes import Axes
-from matplotlib.ticker import EngFormatter, FuncFormatter, LogLocator
 
 from ._validate import positive
 from .core import Platform, Workload
+from .units import eng
 
-__all__ = ["roofline", "roof_curve", "intensity_range", "MEMORY_COLOR", "COMPUTE_COLOR", "PALETTE"]
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
+__all__ = ["roofline", "roof_curve", "intensity_range", "fmt_intensity_tick", "MEMORY_COLOR", "COMPUTE_COLOR",
+           "PALETTE", "REGION_ALPHA"]
+
+# The course's colours, used by rl.plot (matplotlib) and rl.widgets (SVG) alike.
 MEMORY_COLOR = "#d62728"    # memory-bound region (left of the ridge)
 COMPUTE_COLOR = "#2ca02c"   # compute-bound region (right of the ridge)
 PALETTE = ["#1f77b4", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf", "#7f7f7f", "#bcbd22"]
+REGION_ALPHA = 0.12         # opacity of the shaded memory / compute regions
 
 
 def _as_platforms(platforms: Platform | str | Iterable[Platform | str]) -> list[Platform]:
@@ -59,9 +69,10 @@ def _check_xlim(xlim: object) -> tuple[float, float]:
     return lo, hi
 
 
-def _fmt_intensity_tick(value: float, _pos: object = None) -> str:
-    """Plain numbers on the intensity axis (0.01, 1, 100, 10k): no milli prefixes for FLOP/byte."""
-    return f"{value:g}" if value < 1e4 else EngFormatter(unit="")(value)
+def fmt_intensity_tick(value: float, _pos: object = None) -> str:
+    """A tick label on an intensity (or size) axis: plain numbers below 10 000 (0.01, 1, 100), then
+    SI prefixes (10 k, 1 M); no milli prefixes for FLOP/byte. Usable as a matplotlib FuncFormatter."""
+    return f"{value:g}" if value < 1e4 else eng(value, "")
 
 
 def intensity_range(platforms: Sequence[Platform], intensities: Iterable[float] = ()) -> tuple[float, float]:
@@ -90,6 +101,8 @@ def roofline(platforms: Platform | str | Iterable[Platform | str], workloads: It
       ``flops_per_s``, or a tuple ``(label, intensity, flop_per_s)``) is drawn at its measured height.
     - Axes use engineering notation: x in FLOP/byte, y in FLOP/s. Returns the Axes.
     """
+    from matplotlib.ticker import EngFormatter, FuncFormatter, LogLocator
+
     plats = _as_platforms(platforms)
     points = [_point_of(w) for w in workloads]
     if ax is None:
@@ -105,10 +118,10 @@ def roofline(platforms: Platform | str | Iterable[Platform | str], workloads: It
     if shade:
         left = x <= first.ridge_point
         xl = np.append(x[left], first.ridge_point)
-        ax.fill_between(xl, floor, first.attainable(xl), color=MEMORY_COLOR, alpha=0.12, lw=0,
+        ax.fill_between(xl, floor, first.attainable(xl), color=MEMORY_COLOR, alpha=REGION_ALPHA, lw=0,
                         label="memory-bound", gid="region-memory")
         xr = np.insert(x[~left], 0, first.ridge_point)
-        ax.fill_between(xr, floor, first.attainable(xr), color=COMPUTE_COLOR, alpha=0.12, lw=0,
+        ax.fill_between(xr, floor, first.attainable(xr), color=COMPUTE_COLOR, alpha=REGION_ALPHA, lw=0,
                         label="compute-bound", gid="region-compute")
 
     for i, p in enumerate(plats):
@@ -152,7 +165,7 @@ def roofline(platforms: Platform | str | Iterable[Platform | str], workloads: It
     top = max(p.peak_flops_per_s for p in plats) * 3
     ax.set_ylim(floor, top)
     ax.xaxis.set_major_locator(LogLocator(base=10))
-    ax.xaxis.set_major_formatter(FuncFormatter(_fmt_intensity_tick))
+    ax.xaxis.set_major_formatter(FuncFormatter(fmt_intensity_tick))
     ax.yaxis.set_major_formatter(EngFormatter(unit="FLOP/s"))
     ax.set_xlabel("arithmetic intensity I (FLOP/byte)")
     ax.set_ylabel("attainable performance (FLOP/s)")

@@ -15,12 +15,13 @@ Chromium at /usr/bin/chromium (``tools/ensure_chromium.sh`` installs it; ``make 
 The helpers here (``lab_server``, ``chromium``, ``open_notebook``, ...) are reused by
 bench/bench_widget_latency.py.
 
-Widget conventions the two interaction tests rely on (rooflib.widgets):
-- 02: the intensity control is a slider whose description matches ``intensity`` or ``FLOP/byte``
-  (or carries the CSS class ``rl-intensity``); the verdict is text in a ``widgets.HTML`` / ``Label``
-  in the same output (or any element with class ``rl-verdict``).
-- 05: the batch control's description contains ``batch`` (or it carries class ``rl-batch``);
-  the numbers it changes are text in an HTML / Label / Output widget in the same output.
+Widget conventions the two interaction tests rely on (rooflib.widgets.Explorer):
+- every control carries the CSS class ``rl-control-<name>`` (02: ``rl-control-intensity``, 05:
+  ``rl-control-batch``; without it a control is found by its description, ``intensity`` / ``batch``);
+- the figure is an SVG that the browser draws, inside an element with class ``rl-figure``; an
+  ipympl canvas (``.jupyter-matplotlib-figure``, the static figures) counts as a figure too;
+- the numbers are text in an element with class ``rl-text`` (or ``rl-verdict``), else in any
+  HTML / Label / Output widget of the same output.
 """
 
 from __future__ import annotations
@@ -267,6 +268,12 @@ _JS_WIDGETS = """(mime) => {
       if (/Loading widget|Error displaying widget|Error rendering/.test(text)) rec.problems.push(`output ${j}: "${text.slice(0, 80)}"`);
       else if (!node.querySelector('.jupyter-widgets') && !node.classList.contains('jupyter-widgets'))
         rec.problems.push(`output ${j}: no widget DOM`);
+      for (const fig of node.querySelectorAll('.rl-figure')) {
+        const svg = fig.querySelector('svg');
+        if (!svg || svg.childElementCount < 5) { rec.problems.push(`output ${j}: empty SVG figure`); continue; }
+        const box = svg.getBoundingClientRect();
+        if (box.width < 300 || box.height < 150) rec.problems.push(`output ${j}: SVG figure drawn ${box.width}x${box.height}`);
+      }
       for (const fig of node.querySelectorAll('.jupyter-matplotlib-figure')) {
         const cv = fig.querySelector('canvas');
         if (!cv || cv.width === 0 || cv.height === 0) { rec.problems.push(`output ${j}: empty figure canvas`); continue; }
@@ -395,20 +402,22 @@ def output_area(control):
     """The output area (a locator) that holds ``control``."""
     return control.locator("xpath=ancestor::div[contains(concat(' ', @class, ' '), ' jp-OutputArea ')][1]")
 
-# Text of the output's text-bearing widgets (HTML, HTMLMath, Label, Output, .rl-verdict), not the
-# controls' own descriptions and readouts; and a fingerprint of each figure canvas.
+# Text of the output's text-bearing widgets (.rl-text / .rl-verdict, else HTML, HTMLMath, Label,
+# Output), not the controls' own descriptions and readouts nor the figure's SVG text; and a
+# fingerprint of each figure: the SVG the browser draws (.rl-figure), or an ipympl canvas's pixels.
 _JS_OUTPUT_SNAPSHOT = """(el) => {
   const area = el.closest('.jp-OutputArea') || el.closest('.jp-Cell');
-  const marked = area.querySelectorAll('.rl-verdict');
-  const nodes = marked.length ? marked : area.querySelectorAll(
-      '.widget-html-content, .widget-htmlmath-content, div.widget-label, .widget-output');
-  const text = [...nodes].map(n => n.innerText).join(' | ');
-  const figs = [...area.querySelectorAll('.jupyter-matplotlib-figure canvas:first-of-type')].map(cv => {
-    const d = cv.toDataURL(); let h = 0;
-    for (let i = 0; i < d.length; i += 7) h = (h * 31 + d.charCodeAt(i)) | 0;
-    return h + ':' + d.length;
-  });
-  return {text, figs};
+  const hash = (d) => { let h = 0; for (let i = 0; i < d.length; i += 7) h = (h * 31 + d.charCodeAt(i)) | 0;
+                        return h + ':' + d.length; };
+  const marked = area.querySelectorAll('.rl-text, .rl-verdict');
+  const nodes = marked.length ? marked : [...area.querySelectorAll(
+      '.widget-html-content, .widget-htmlmath-content, div.widget-label, .widget-output')]
+      .filter(n => !n.closest('.rl-figure'));
+  const text = [...new Set(nodes)].map(n => n.innerText).join(' | ');
+  const svgs = [...area.querySelectorAll('.rl-figure svg')].map(svg => 'svg:' + hash(svg.outerHTML));
+  const canvases = [...area.querySelectorAll('.jupyter-matplotlib-figure canvas:first-of-type')]
+      .map(cv => 'canvas:' + hash(cv.toDataURL()));
+  return {text, figs: [...svgs, ...canvases]};
 }"""
 
 
@@ -482,9 +491,9 @@ def test_lecture_notebooks_found():
 
 def check_02_intensity_slider(page, nb: Path) -> None:
     """02: moving the intensity slider changes the plot and the verdict text."""
-    slider = find_control(page, "rl-intensity", re.compile(r"intensity|FLOP\s*/\s*byte|^\s*I\b", re.I))
+    slider = find_control(page, "rl-control-intensity", re.compile(r"intensity|FLOP\s*/\s*byte|^\s*I\b", re.I))
     before, after = move_until_changed(page, slider, need_text=True, need_figure=True)
-    assert before["figs"], f"{nb.name}: no ipympl figure in the slider's output"
+    assert before["figs"], f"{nb.name}: no figure (.rl-figure SVG or ipympl canvas) in the slider's output"
     assert after["figs"] != before["figs"], f"{nb.name}: moving the slider did not change the plot"
     assert before["text"].strip(), f"{nb.name}: no verdict text (HTML/Label widget) beside the slider"
     assert after["text"] != before["text"], f"{nb.name}: verdict text did not change: {before['text']!r}"
@@ -493,7 +502,7 @@ def check_02_intensity_slider(page, nb: Path) -> None:
 
 def check_05_batch(page, nb: Path) -> None:
     """05: changing the batch size changes the numbers shown."""
-    control = find_control(page, "rl-batch", re.compile(r"batch", re.I))
+    control = find_control(page, "rl-control-batch", re.compile(r"batch", re.I))
     has_figure = bool(output_snapshot(control)["figs"])
     before, after = move_until_changed(page, control, need_text=True, need_figure=has_figure)
     assert numbers(before["text"]), f"{nb.name}: no numbers in the batch widget's text: {before['text']!r}"
@@ -524,17 +533,19 @@ def test_notebook_runs_with_live_widgets(notebook_page):
 
 
 # Static page: the widget views embedded in the page, how many rendered live, how many ipympl
-# figures the saved state shows (reachable from a view) and how many of them have been drawn.
+# figures and explorer SVG figures the saved state shows (reachable from a view) and how many of
+# them have been drawn.
 _JS_STATIC_WIDGETS = """() => {
   const viewScripts = [...document.querySelectorAll('script[type="application/vnd.jupyter.widget-view+json"]')];
   const stateScript = document.querySelector('script[type="application/vnd.jupyter.widget-state+json"]');
   const state = stateScript ? JSON.parse(stateScript.textContent).state : {};
   const seen = new Set(), todo = viewScripts.map(s => JSON.parse(s.textContent).model_id);
-  let expectedFigs = 0, blankFigs = 0;
+  let expectedFigs = 0, blankFigs = 0, expectedSvgs = 0;
   while (todo.length) {
     const id = todo.pop();
     if (seen.has(id) || !state[id]) continue;
     seen.add(id);
+    if ((state[id].state._dom_classes || []).includes('rl-figure')) expectedSvgs++;
     if (state[id].model_name === 'MPLCanvasModel') {
       expectedFigs++;
       if (!state[id].state._data_url) blankFigs++;    // saved without its picture: nothing to draw
@@ -545,7 +556,8 @@ _JS_STATIC_WIDGETS = """() => {
   const live = areas.filter(a => a.querySelector('.jupyter-widgets') && !/Error|Loading widget/.test(a.innerText)).length;
   const figs = [...document.querySelectorAll('.jupyter-matplotlib-figure canvas:first-of-type')];
   return {views: viewScripts.length, live, expectedFigs, blankFigs, figs: figs.length,
-          drawn: figs.filter(c => c.width > 0 && c.height > 0).length};
+          drawn: figs.filter(c => c.width > 0 && c.height > 0).length, expectedSvgs,
+          svgs: document.querySelectorAll('.rl-figure svg').length};
 }"""
 
 
@@ -567,7 +579,8 @@ def test_static_site_shows_widgets_offline(browser, tmp_path):
             try:
                 state = wait_for(page, _JS_STATIC_WIDGETS, what=f"the static page {nb.stem}.html to show its widgets",
                                  want=lambda s: s["live"] >= s["views"] and s["figs"] == s["expectedFigs"]
-                                 and s["drawn"] == s["figs"] - s["blankFigs"], timeout_s=15)
+                                 and s["drawn"] == s["figs"] - s["blankFigs"] and s["svgs"] >= s["expectedSvgs"],
+                                 timeout_s=15)
             except AssertionError as exc:
                 problems.append(str(exc))
                 continue

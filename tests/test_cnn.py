@@ -1,10 +1,13 @@
 """rl.cnn: layer-by-layer counts of VGG16, MobileNetV1/V2 and ResNet-50 against published totals,
-brute-force loop counts and hand formulas for the traffic conventions."""
+brute-force loop counts and hand formulas for the traffic conventions; the result objects with rows
+(LayerTable, NetworkComparison) and their DataFrames."""
 
+import dataclasses
 import itertools
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import rooflib as rl
@@ -46,11 +49,13 @@ def test_params_match_torchvision_exactly(name):
 
 
 def test_contract_builders_and_catalogue():
-    assert cnn.networks() == ["vgg16", "mobilenet_v1", "mobilenet_v2", "resnet50"]
+    assert cnn.names() == ["vgg16", "mobilenet_v1", "mobilenet_v2", "resnet50"]
     assert rl.cnn.vgg16() is cnn.get("VGG-16")  # cached, and the name is forgiving
     assert cnn.get("MobileNet").name == "mobilenet_v1"  # the blog's "MobileNet" is V1
     assert cnn.get("resnet-50").name == "resnet50"
     with pytest.raises(KeyError, match="vgg16"):
+        cnn.get("vgg19x")
+    with pytest.raises(KeyError, match="unknown network 'vgg19x'"):  # the library's one unknown-name error
         cnn.get("vgg19x")
 
 
@@ -130,15 +135,20 @@ CONVENTIONS = [cnn.HONEST, cnn.BLOG_CONVENTION, cnn.Convention(count_norm_act=Tr
                cnn.Convention(flops_per_mac=1, bytes_per_element="fp16", batch=8, count_outputs=False)]
 
 
-@pytest.mark.parametrize("name", cnn.networks())
+@pytest.mark.parametrize("name", cnn.names())
 @pytest.mark.parametrize("conv", CONVENTIONS, ids=lambda c: c.describe())
 def test_layer_sums_equal_totals(name, conv):
     net = cnn.get(name)
-    rows = net.table(conv)
-    assert sum(r["params"] for r in rows) == net.params
-    assert sum(r["macs"] for r in rows) == net.macs
-    assert sum(r["flops"] for r in rows) == net.flops(conv)
-    assert sum(r["bytes"] for r in rows) == pytest.approx(net.bytes(conv), rel=1e-12)
+    rows = net.table(conv).rows
+    assert [r.name for r in rows] == [la.name for la in net.layers]
+    assert sum(r.params for r in rows) == net.params
+    assert sum(r.macs for r in rows) == net.macs
+    assert sum(r.flops for r in rows) == net.flops(conv)
+    assert sum(r.bytes for r in rows) == pytest.approx(net.bytes(conv), rel=1e-12)
+    df = net.table(conv).to_dataframe()  # the same sums, column by column
+    assert df["params"].sum() == net.params and df["macs"].sum() == net.macs
+    assert df["flops"].sum() == net.flops(conv)
+    assert df["bytes"].sum() == pytest.approx(net.bytes(conv), rel=1e-12)
     t = net.traffic(conv)
     assert t["weights"] + t["inputs"] + t["outputs"] == pytest.approx(t["total"], rel=1e-12)
     wls = net.layer_workloads(conv, all_layers=True)
@@ -152,7 +162,7 @@ def test_layer_sums_equal_totals(name, conv):
     assert (wl.flops, wl.intensity) == (net.flops(conv), pytest.approx(net.intensity(conv)))
 
 
-@pytest.mark.parametrize("name", cnn.networks())
+@pytest.mark.parametrize("name", cnn.names())
 def test_flops_per_mac_scaling(name):
     net = cnn.get(name)
     assert net.flops(flops_per_mac=1) == net.macs
@@ -236,22 +246,25 @@ def test_honest_convention_moves_networks_right():
 
 def test_memory_bound_layers_on_1080ti():
     for conv in ("blog", "honest"):
-        rows = {r["name"]: r for r in cnn.vgg16().table(conv, platform=P1080)}
-        assert all(rows[f]["bound"] == "memory" for f in ("fc6", "fc7", "fc8"))  # ~0.25 to 0.5 FLOP/byte
-        convs = [r for r in rows.values() if r["kind"] == "conv" and r["name"] != "conv1_1"]
-        assert convs and all(r["bound"] == "compute" for r in convs)
+        rows = {r.name: r for r in cnn.vgg16().table(conv, platform=P1080).rows}
+        assert all(rows[f].bound == "memory" for f in ("fc6", "fc7", "fc8"))  # ~0.25 to 0.5 FLOP/byte
+        convs = [r for r in rows.values() if r.kind == "conv" and r.name != "conv1_1"]
+        assert convs and all(r.bound == "compute" for r in convs)
         for name in ("mobilenet_v1", "mobilenet_v2"):
-            dws = [r for r in cnn.get(name).table(conv, platform=P1080) if r["kind"] == "depthwise"]
+            dws = [r for r in cnn.get(name).table(conv, platform=P1080).rows if r.kind == "depthwise"]
             assert len(dws) == {"mobilenet_v1": 13, "mobilenet_v2": 17}[name]
-            assert all(r["bound"] == "memory" and r["intensity"] < 2.5 for r in dws)
+            assert all(r.bound == "memory" and r.intensity < 2.5 for r in dws)
+            df = cnn.get(name).table(conv, platform=P1080).to_dataframe()  # the notebook's way to ask
+            dw = df[df["kind"] == "depthwise"]
+            assert len(dw) == len(dws) and (dw["bound"] == "memory").all() and dw["intensity"].max() < 2.5
     # a fused BN moves only its gamma and beta (folded into the conv before it), no activations
-    bn = cnn.resnet50().table("honest", platform=P1080)[1]
-    assert (bn["kind"], bn["bytes"], bn["flops"]) == ("bn", 4 * 2 * 64, 0)
-    sep = cnn.resnet50().table("honest", count_norm_act=True)[1]
-    assert sep["bytes"] == 4 * (2 * 64 + 2 * 112 * 112 * 64)
+    bn = cnn.resnet50().table("honest", platform=P1080).rows[1]
+    assert (bn.kind, bn.bytes, bn.flops) == ("bn", 4 * 2 * 64, 0)
+    sep = cnn.resnet50().table("honest", count_norm_act=True).rows[1]
+    assert sep.bytes == 4 * (2 * 64 + 2 * 112 * 112 * 64)
 
 
-@pytest.mark.parametrize("name", cnn.networks())
+@pytest.mark.parametrize("name", cnn.names())
 @pytest.mark.parametrize("conv", ["blog", "honest"])
 def test_per_layer_time_at_least_whole(name, conv):
     net = cnn.get(name)
@@ -259,18 +272,86 @@ def test_per_layer_time_at_least_whole(name, conv):
     assert whole == P1080.time(net.workload(conv))
     assert net.time(P1080, conv) >= whole > 0
     assert net.time("1080 Ti", conv) == net.time(P1080, conv)
-    rows = net.table(conv, platform=P1080)
-    assert sum(r["time_s"] for r in rows) == pytest.approx(net.time(P1080, conv))
+    table = net.table(conv, platform=P1080)
+    assert sum(r.time_s for r in table.rows) == pytest.approx(net.time(P1080, conv))
+    assert table.to_dataframe()["time_s"].sum() == pytest.approx(net.time(P1080, conv))
+    assert net.table(conv, "1080 Ti") == table  # a platform name resolves through rl.platforms.get
 
 
-def test_summary_rows():
-    rows = cnn.summary("blog", platform=P1080)
-    assert [r["name"] for r in rows] == ["VGG16", "MobileNetV1", "MobileNetV2", "ResNet-50"]
-    for r, name in zip(rows, cnn.networks()):
+def test_compare_rows():
+    comparison = cnn.compare("blog", platform=P1080)
+    assert isinstance(comparison, cnn.NetworkComparison)
+    rows = comparison.rows
+    assert [r.name for r in rows] == ["VGG16", "MobileNetV1", "MobileNetV2", "ResNet-50"]
+    for r, name in zip(rows, cnn.names()):
         net = cnn.get(name)
-        assert (r["params"], r["flops"], r["intensity"]) == (net.params, net.macs, net.intensity("blog"))
-        assert r["time_layers_s"] >= r["time_s"]
-        assert r["attainable"] == min(P1080.peak_flops_per_s, P1080.bandwidth * r["intensity"])
+        assert (r.params, r.flops, r.intensity) == (net.params, net.macs, net.intensity("blog"))
+        assert (r.macs, r.bytes) == (net.macs, net.bytes("blog"))
+        assert r.time_layers_s >= r.time_s == net.time_whole(P1080, "blog")
+        assert r.attainable_flops_per_s == min(P1080.peak_flops_per_s, P1080.bandwidth * r.intensity)
+        assert r.bound == P1080.bound(net.workload("blog"))
+    df = comparison.to_dataframe()
+    assert list(df.index) == ["VGG16", "MobileNetV1", "MobileNetV2", "ResNet-50"]
+    assert list(df.columns) == ["params", "macs", "flops", "bytes", "intensity", "attainable_flops_per_s",
+                                "bound", "time_s", "time_layers_s"]
+    assert df.loc["MobileNetV1", "bound"] == "memory"
+    assert df.loc["MobileNetV1", "flops"] == cnn.mobilenet_v1().macs
+
+
+def test_compare_names_and_without_platform():
+    two = cnn.compare(cnn.HONEST, names=["VGG-16", "MobileNet"])  # names go through rl.cnn.get
+    assert [r.name for r in two.rows] == ["VGG16", "MobileNetV1"]
+    assert two.platform is None and all(r.bound is None and r.time_s is None for r in two.rows)
+    assert list(two.to_dataframe().columns) == ["params", "macs", "flops", "bytes", "intensity"]
+    assert cnn.compare(names="resnet50").rows[0].name == "ResNet-50"  # one name, not its letters
+    assert cnn.compare(flops_per_mac=1).rows[0].flops == cnn.vgg16().macs  # keyword overrides
+    with pytest.raises(KeyError, match="unknown network"):
+        cnn.compare(names=["vgg16", "alexnet"])
+    with pytest.raises(KeyError, match="unknown platform"):
+        cnn.compare(platform="gtx-1080-tii")
+
+
+# --- result objects with rows --------------------------------------------------------------------
+def test_layer_table_dataframe():
+    vgg = cnn.vgg16()
+    table = vgg.table("blog", P1080)
+    assert isinstance(table, cnn.LayerTable)
+    assert (table.network, table.convention, table.platform) == ("VGG16", cnn.BLOG_CONVENTION, P1080)
+    df = table.to_dataframe()
+    assert df.index.name == "name" and list(df.index) == [la.name for la in vgg.layers]
+    assert list(df.columns) == ["kind", "output_shape", "params", "macs", "flops", "bytes", "intensity",
+                                "time_s", "bound"]
+    assert df["flops"].sum() == vgg.flops("blog") and df["bytes"].sum() == pytest.approx(vgg.bytes("blog"))
+    assert set(df["bound"]) == {"memory", "compute"}  # verdicts are exactly these two words
+    assert df.loc["fc6", "output_shape"] == (1, 1, 4096)
+    assert df.loc["fc6", "intensity"] == pytest.approx(vgg.layer("fc6").flops("blog") / vgg.layer("fc6").bytes("blog"))
+    # without a platform there is no time and no verdict
+    plain = vgg.table("blog").to_dataframe()
+    assert list(plain.columns) == ["kind", "output_shape", "params", "macs", "flops", "bytes", "intensity"]
+    # a fused ReLU moves no bytes: intensity None in the row, NaN in the frame, no verdict
+    honest = cnn.resnet50().table("honest", P1080)
+    relu = honest.rows[2]
+    assert (relu.kind, relu.bytes, relu.intensity, relu.bound) == ("relu", 0, None, None)
+    assert np.isnan(honest.to_dataframe().loc["conv1_relu", "intensity"])
+
+
+def test_results_render_from_their_dataframe_and_are_frozen():
+    table = cnn.mobilenet_v1().table("blog", "gtx-1080-ti")
+    comparison = cnn.compare("blog", "gtx-1080-ti", names=["vgg16", "mobilenet_v1"])
+    for result in (table, comparison):
+        df = result.to_dataframe()
+        with pd.option_context("display.max_rows", 1000):  # long tables follow pandas' display.max_rows
+            text, page = str(result), result._repr_html_()
+            assert text.splitlines()[1:] == df.to_string().splitlines()  # a title line, then the frame
+            assert df.to_html() in page
+        assert "GTX 1080 Ti" in text.splitlines()[0] and "blog" in page
+        assert len(repr(result)) < 300  # a title, not every row
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            result.rows = ()
+    assert "pw13" in str(table) and "MobileNetV1" in str(comparison)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        table.rows[0].flops = 0
+    assert isinstance(table.rows, tuple) and isinstance(comparison.rows, tuple)
 
 
 def test_keyword_overrides_equal_explicit_convention():
@@ -286,7 +367,7 @@ def test_keyword_overrides_equal_explicit_convention():
 
 
 # --- shapes --------------------------------------------------------------------------------------
-@pytest.mark.parametrize("name", cnn.networks())
+@pytest.mark.parametrize("name", cnn.names())
 def test_shapes_chain(name):
     net = cnn.get(name)
     out = {"input": (224, 224, 3)}

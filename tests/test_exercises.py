@@ -6,6 +6,7 @@ answer cell and a check cell, and the stored solution outputs all say PASS (nbva
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import json
 import re
@@ -16,7 +17,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
+import rooflib as rl
 from rooflib import check
+from rooflib.check._evaluate import answer_key
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = sorted((ROOT / "solutions").glob("*.ipynb"))
@@ -173,3 +176,137 @@ def test_no_answer_is_given_away_outside_a_solution_region(sol):
         for line in c.source.split("\n"):
             m = re.match(r"^\s*([A-Za-z_]\w*)\s*=", line)
             assert not (m and m.group(1) in names), f"{sol.name} cell {c.id} assigns {m.group(1)} outside a region"
+
+
+# --------------------------------------------------------------------------- issue 15: no cell answers another
+NUMBER = re.compile(r"(?<![\w.])\d[\d,_]*(?:\.\d+)?(?:e[+-]?\d+)?")
+
+
+def _stated_numbers(nb: nbformat.NotebookNode) -> set[float]:
+    """Every number the set's markdown states (the givens: 8 sequences, I = 2 FLOP/byte, 1,979 TFLOP/s...)."""
+    found = set()
+    for c in nb.cells:
+        if c.cell_type == "markdown":
+            for m in NUMBER.finditer(c.source):
+                try:
+                    found.add(float(m.group(0).replace(",", "").replace("_", "")))
+                except ValueError:
+                    pass
+    return found
+
+
+def _defined_values(ex: nbformat.NotebookNode):
+    """(cell id, variable, value, is a bare literal) for every binding an exercise's code defines outside the answers.
+
+    Runs each code cell's statements up to the placeholder, in one namespace for the whole set, as a student
+    who runs the notebook top to bottom would (check cells and IPython magics are skipped).
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    namespace: dict = {}
+    for c in ex.cells:
+        if c.cell_type != "code" or "check" in c.metadata.get("rooflib", {}):
+            continue
+        source = c.source.split("# YOUR CODE HERE")[0]
+        source = "\n".join(line for line in source.split("\n") if not line.lstrip().startswith("%"))
+        for stmt in ast.parse(source).body:
+            exec(compile(ast.Module([stmt], []), c.id, "exec"), namespace)  # noqa: S102 - our own notebook
+            if not isinstance(stmt, ast.Assign):
+                continue
+            try:
+                ast.literal_eval(stmt.value)
+                literal = True
+            except ValueError:
+                literal = False
+            for target in stmt.targets:
+                names = [target] if isinstance(target, ast.Name) else list(getattr(target, "elts", []))
+                for t in names:
+                    if isinstance(t, ast.Name):
+                        yield c.id, t.id, namespace[t.id], literal
+
+
+@pytest.mark.parametrize("sol", SOLUTIONS, ids=lambda p: p.stem)
+def test_no_exercise_cell_holds_another_questions_answer(sol):
+    """A given of a later question must not be an earlier answer (value or expression): 05 Q4's kv_per_token was."""
+    num = sol.name[:2]
+    ex = load(ROOT / "exercises" / sol.name)
+    givens = _stated_numbers(ex)
+    answers = {q.name: answer_key(q.name) for q in check.questions(num) if q.kind in ("number", "verdict", "choice")}
+    problems = []
+    for cell_id, var, value, literal in _defined_values(ex):
+        for name, right in answers.items():
+            if isinstance(right, str):
+                hit = isinstance(value, str) and value.strip().lower() == right
+            else:
+                hit = (isinstance(value, (int, float)) and not isinstance(value, bool)
+                       and abs(value - float(right)) <= 1e-6 * abs(float(right)))
+                hit = hit and not (literal and value in givens)  # a constant the question states
+            if hit:
+                problems.append(f"cell {cell_id} defines {var} = {value!r}, the answer to {name}")
+    assert not problems, problems
+
+
+def test_the_prefill_check_catches_a_planted_answer():
+    ex = load(ROOT / "exercises" / "05_llm_prefill_decode.ipynb")
+    cell = next(c for c in ex.cells if c.id == "decode_time_s-answer")
+    cell.source = "kv_per_token = 2 * 32 * 32 * 128 * 2\n" + cell.source  # what the set used to give away
+    assert any(var == "kv_per_token" for _, var, _, _ in _defined_values(ex))
+    value = next(v for _, var, v, _ in _defined_values(ex) if var == "kv_per_token")
+    assert value == answer_key("kv_bytes_per_token")
+
+
+# --------------------------------------------------------------------------- issue 15: teach it before asking it
+def _question_text(num: str, cell_id: str) -> str:
+    nb = load(next(p for p in SOLUTIONS if p.name.startswith(num)))
+    return next(c.source for c in nb.cells if c.id == cell_id)
+
+
+def test_02_structured_sparsity_is_explained_where_it_is_asked():
+    nb = load(ROOT / "exercises" / "02_roofline_derived.ipynb")
+    first = next(c.source for c in nb.cells if c.cell_type == "markdown" and "sparsity" in c.source.lower()
+                 and (c.id.endswith("-question") or c.id.startswith("note-")))
+    assert "2:4 structured sparsity" in first and "skip" in first and "at most 2 are non-zero" in first
+    assert "as Q6 describes it" in _question_text("02", "explain_sparsity-question")
+
+
+def test_02_plot_question_names_the_tools_it_expects():
+    text = _question_text("02", "roof_ax-question")
+    for tool in ("np.logspace", "np.minimum", "ax.loglog", "ax.plot"):
+        assert tool in text, tool
+    assert "two straight segments" in text
+
+
+def test_05_weight_count_convention_is_stated_against_the_lecture():
+    text = _question_text("05", "decode_time_s-question")
+    cfg = rl.llm.get("llama-2-7b")
+    lecture_gb = (rl.llm.param_count(cfg) - cfg.vocab_size * cfg.hidden_size) * 2 / 1e9  # no embedding table
+    assert f"{lecture_gb:.1f} GB" in text and "embedding table included" in text
+    assert f"{rl.llm.param_count(cfg):,}" in text
+    assert answer_key("llm_weight_bytes") == rl.llm.param_count(cfg) * 2  # every weight, as stated
+
+
+def test_05_critical_batch_words_match_the_library():
+    text = _question_text("05", "critical_batch-question")
+    said = int(re.search(r"more than (\d+) %", text).group(1))
+    full = rl.llm.critical_batch_size("llama-2-7b", "h100-sxm")
+    above = (full / answer_key("critical_batch") - 1) * 100
+    assert said <= above < said + 5, f"the library's answer is {above:.1f} % higher; say so"
+    assert str(full) not in text  # the library's number would give the estimate away to within the tolerance
+
+
+def test_05_fit_question_is_not_printed_by_the_lecture():
+    answer = answer_key("max_batch_fit")
+    lecture = load(ROOT / "notebooks" / "05_llm_prefill_decode.ipynb")
+    for c in lecture.cells:
+        for o in c.get("outputs", []):
+            text = o.get("text", "") or o.get("data", {}).get("text/plain", "")
+            for line in text.split("\n"):
+                assert not ("batch" in line and re.search(rf"\b{answer}\b", line)), line
+    assert "**2048-token**" in _question_text("05", "max_batch_fit-question")
+
+
+def test_06_rate_answers_end_in_per_s():
+    rates = [q.name for q in check.questions("06") if q.unit == "FLOP/s"]
+    assert rates == ["gemm_flops_per_s", "dot_flops_per_s"]  # a measured rate, named like the library's rates
+    assert "dot_achieved" not in check.QUESTIONS

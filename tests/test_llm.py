@@ -24,12 +24,12 @@ TINY = llm.LLMConfig("tiny", hidden_size=8, intermediate_size=12, num_layers=2, 
 
 
 def rows(r):
-    return {d["operator"]: d for d in r.to_dicts()}
+    return r.to_dataframe().to_dict("index")
 
 
 # ----------------------------------------------------------------------------------------- catalogue
 def test_catalogue_lists_required_models_with_sources():
-    names = llm.models()
+    names = llm.names()
     for n in ["llama-2-7b", "llama-2-13b", "llama-2-70b", "llama-3-8b", "llama-3-70b", "mistral-7b", "qwen2.5-7b",
               "mixtral-8x7b"]:
         assert n in names
@@ -96,11 +96,11 @@ def test_tiny_decode_per_operator_hand_counts():
     res = llm.analyze(TINY, A100, "decode", batch=3, seq_len=5)
     total_flops = sum(r[op]["count"] * e[0] for op, e in expected.items())
     total_bytes = sum(r[op]["count"] * sum(e[1:]) for op, e in expected.items())
-    assert res.flops == total_flops and res.bytes == total_bytes
-    assert res.intensity == pytest.approx(total_flops / total_bytes)
+    assert res.total_flops() == total_flops and res.total_bytes() == total_bytes
+    assert res.total_intensity() == pytest.approx(total_flops / total_bytes)
     # each operator is memory-bound at these sizes, so time = bytes / bandwidth
-    assert res.time_s == pytest.approx(total_bytes / A100.bandwidth)
-    assert res.bound == "memory"
+    assert res.total_time_s() == pytest.approx(total_bytes / A100.bandwidth)
+    assert res.total_bound() == "memory"
 
 
 def test_tiny_prefill_attention_causal_flash_and_lm_head_keywords():
@@ -132,7 +132,7 @@ def test_flash_attention_removes_score_round_trip_on_a_real_model():
     b = llm.analyze("llama-2-7b", A100, "prefill", 1, 4096, flash_attention=True)
     scores = 32 * 4096 * 4096 * 2  # bytes of one layer's score matrix at 16 bits
     # QK^T store, softmax load + store, SV load: 4 score matrices per layer disappear
-    assert a.bytes - b.bytes == pytest.approx(32 * 4 * scores)
+    assert a.total_bytes() - b.total_bytes() == pytest.approx(32 * 4 * scores)
     w = b.workloads()
     assert "attention (flash)" in [x.name for x in w] and "softmax" not in [x.name for x in w]
 
@@ -146,14 +146,14 @@ def test_forward_flops_per_token_is_twice_the_parameters(name):
     cfg = llm.get(name)
     r = llm.analyze(name, A100, "decode", batch=1, seq_len=1)
     n = llm.param_count(name) - cfg.vocab_size * cfg.hidden_size
-    assert r.flops == pytest.approx(2 * n, rel=0.02)
+    assert r.total_flops() == pytest.approx(2 * n, rel=0.02)
 
 
 def test_moe_flops_per_token_use_active_experts():
     cfg = llm.get("mixtral-8x7b")
     r = llm.analyze(cfg, A100, "decode", batch=1, seq_len=1)
     n = llm.active_param_count(cfg) - cfg.vocab_size * cfg.hidden_size
-    assert r.flops == pytest.approx(2 * n, rel=0.02)
+    assert r.total_flops() == pytest.approx(2 * n, rel=0.02)
 
 
 def test_linear_weights_read_once_whatever_the_batch_and_flops_scale():
@@ -249,22 +249,22 @@ def test_vectorised_analyze_equals_scalar_loop():
     seq = np.array([1, 100, 4097])[None, :]
     for phase in ("prefill", "decode"):
         grid = llm.analyze("llama-3-8b", A100, phase, batch, seq)
-        assert np.shape(grid.time_s) == (3, 3)
+        assert np.shape(grid.total_time_s()) == (3, 3)
         for i, b in enumerate(batch[:, 0]):
             for j, s in enumerate(seq[0]):
                 one = llm.analyze("llama-3-8b", A100, phase, int(b), int(s))
-                assert grid.time_s[i, j] == pytest.approx(one.time_s, rel=1e-12)
-                assert grid.flops[i, j] == pytest.approx(one.flops, rel=1e-12)
-                assert grid.bytes[i, j] == pytest.approx(one.bytes, rel=1e-12)
+                assert grid.total_time_s()[i, j] == pytest.approx(one.total_time_s(), rel=1e-12)
+                assert grid.total_flops()[i, j] == pytest.approx(one.total_flops(), rel=1e-12)
+                assert grid.total_bytes()[i, j] == pytest.approx(one.total_bytes(), rel=1e-12)
                 assert grid.memory_bytes[i, j] == pytest.approx(one.memory_bytes, rel=1e-12)
-                assert grid.bound[i, j] == one.bound
+                assert grid.total_bound()[i, j] == one.total_bound()
                 assert bool(grid.fits[i, j]) == one.fits
 
 
 def test_generate_closed_form_equals_token_loop():
     g = llm.generate("llama-2-7b", A100, prompt_len=100, gen_len=7, batch=2)
-    ttft = llm.analyze("llama-2-7b", A100, "prefill", 2, 100).time_s
-    steps = [llm.analyze("llama-2-7b", A100, "decode", 2, 100 + j).time_s for j in range(6)]
+    ttft = llm.analyze("llama-2-7b", A100, "prefill", 2, 100).total_time_s()
+    steps = [llm.analyze("llama-2-7b", A100, "decode", 2, 100 + j).total_time_s() for j in range(6)]
     assert g.ttft_s == pytest.approx(ttft, rel=1e-12)
     assert g.total_s == pytest.approx(ttft + sum(steps), rel=1e-12)
     assert g.tpot_s == pytest.approx(sum(steps) / 6, rel=1e-12)
@@ -303,9 +303,9 @@ def test_renders_and_converts():
     assert "q_proj" in text and "lm_head" in text and "memory-bound" in text and "fits: yes" in text
     assert repr(r) == text
     page = r._repr_html_()
-    assert page.count("<tr>") == len(r.names) + 1 and "<table>" in page
+    assert page.count("<tr") == len(r.names) + 1 and "<table" in page and "lower bound" in page
     df = r.to_dataframe()
-    assert list(df.index) == list(r.names) and (df["count"] * df["flops"]).sum() == pytest.approx(r.flops)
+    assert list(df.index) == list(r.names) and (df["count"] * df["flops"]).sum() == pytest.approx(r.total_flops())
     w = r.workloads()
     assert [x.name for x in w] == list(r.names)
     assert w[1].flops == rows(r)["q_proj"]["flops"]
@@ -313,6 +313,36 @@ def test_renders_and_converts():
     assert "grid (3,)" in str(grid)
     with pytest.raises(ValueError, match="scalar"):
         grid.to_dataframe()
+
+
+def test_one_way_to_ask_for_each_total():
+    # totals are methods (optionally per kind); the old duplicate properties are gone
+    r = llm.analyze("llama-2-7b", A100, "decode", 4, 512)
+    for gone in ("flops", "bytes", "intensity", "bound", "time_s", "to_dicts"):
+        assert not hasattr(r, gone), gone
+    assert not hasattr(llm, "models") and "llama-2-7b" in llm.names()
+    assert r.summary()["time_s"] == r.total_time_s() and isinstance(r.summary(), dict)
+    # one kind per operator, and a total over a kind is the sum of that kind's rows of the table
+    df = r.to_dataframe()
+    assert len(r.kinds) == len(r.names) and list(df["kind"]) == list(r.kinds)
+    for kind in set(r.kinds):
+        part = df[df["kind"] == kind]
+        assert r.total_time_s(kind) == pytest.approx((part["count"] * part["time_s"]).sum(), rel=1e-12)
+        assert r.total_bytes(kind) == pytest.approx((part["count"] * part["bytes"]).sum(), rel=1e-12)
+    assert sum(r.total_time_s(k) for k in set(r.kinds)) == pytest.approx(r.total_time_s(), rel=1e-12)
+    assert r.roof.peak_flops_per_s == 312e12 and r.roof.dtype == "bf16"
+    with pytest.raises(KeyError, match="operator kind"):
+        r.total_time_s("lienar")
+
+
+def test_generate_table_has_one_row_per_output_token():
+    g = llm.generate("llama-2-7b", A100, prompt_len=100, gen_len=7, batch=2)
+    df = g.to_dataframe()
+    assert list(df.index) == list(range(1, 8)) and list(df["phase"]) == ["prefill"] + ["decode"] * 6
+    assert list(df["cached_tokens"]) == [0, 100, 101, 102, 103, 104, 105]
+    assert df["time_s"].iloc[0] == g.ttft_s and df["elapsed_s"].iloc[-1] == pytest.approx(g.total_s, rel=1e-12)
+    assert "lower bound" in str(g) and "<table" in g._repr_html_()
+    assert g.summary()["tpot_s"] == g.tpot_s
 
 
 # ----------------------------------------------------------------------------------------- bad input
@@ -335,6 +365,60 @@ def test_bad_arguments_name_the_field(kwargs, field):
     args = {"model": "llama-2-7b", "platform": A100, "phase": "decode", **kwargs}
     with pytest.raises(ValueError, match=field):
         llm.analyze(**args)
+
+
+@pytest.mark.parametrize("flag", ["flash_attention", "causal_skip"])
+@pytest.mark.parametrize("value", ["False", "True", 0, 1, None])
+def test_flags_are_real_bools(flag, value):
+    # the string "False" is truthy: it used to switch the flag on silently
+    with pytest.raises(ValueError, match=flag):
+        llm.analyze("llama-2-7b", A100, "prefill", 1, 16, **{flag: value})
+    with pytest.raises(ValueError, match=flag):
+        llm.generate("llama-2-7b", A100, 16, 2, **{flag: value})
+
+
+@pytest.mark.parametrize("flag", ["tie_word_embeddings", "attention_bias"])
+def test_config_flags_are_real_bools(flag):
+    with pytest.raises(ValueError, match=flag):
+        TINY.replace(**{flag: "False"})
+    assert getattr(TINY.replace(**{flag: np.True_}), flag) is True    # numpy bools are bools
+
+
+def test_numpy_bool_flags_give_the_same_numbers():
+    a = llm.analyze("llama-2-7b", A100, "prefill", 1, 64, flash_attention=np.True_, causal_skip=np.False_)
+    b = llm.analyze("llama-2-7b", A100, "prefill", 1, 64, flash_attention=True, causal_skip=False)
+    assert a.total_time_s() == b.total_time_s() and a.options["flash_attention"] is True
+
+
+HUGE = 10**400  # past float range: it used to raise a bare OverflowError deep in numpy
+
+
+@pytest.mark.parametrize("call, field", [
+    (lambda: llm.analyze("llama-2-7b", A100, "decode", 1, HUGE), "seq_len"),
+    (lambda: llm.analyze("llama-2-7b", A100, "prefill", HUGE, 8), "batch"),
+    (lambda: llm.analyze("llama-2-7b", A100, "decode", 1, 2**53 + 1), "seq_len"),
+    (lambda: llm.analyze("llama-2-7b", A100, "decode", 1, np.array([8, np.inf])), "seq_len"),
+    (lambda: llm.analyze("llama-2-7b", A100, "decode", "4", 8), "batch"),
+    (lambda: llm.generate("llama-2-7b", A100, HUGE, 2), "prompt_len"),
+    (lambda: llm.generate("llama-2-7b", A100, 8, HUGE), "gen_len"),
+    (lambda: llm.generate("llama-2-7b", A100, 8, 2, batch=HUGE), "batch"),
+    (lambda: llm.max_batch("llama-2-7b", A100, HUGE), "seq_len"),
+    (lambda: llm.critical_batch_size("llama-2-7b", A100, HUGE), "seq_len"),
+    (lambda: llm.experts_touched("mixtral-8x7b", HUGE), "tokens"),
+    (lambda: TINY.replace(vocab_size=HUGE), "vocab_size"),
+    (lambda: llm.critical_batch_size("llama-2-7b", A100, max_search=0), "max_search"),   # used to return inf
+    (lambda: llm.critical_batch_size("llama-2-7b", A100, max_search=-4), "max_search"),
+    (lambda: llm.critical_batch_size("llama-2-7b", A100, max_search=2.5), "max_search"),
+])
+def test_counts_are_finite_whole_numbers(call, field):
+    with pytest.raises(ValueError, match=field) as err:
+        call()
+    assert len(str(err.value)) < 300       # a 400-digit value is shortened in the message
+
+
+def test_critical_batch_gives_inf_only_past_a_real_search_limit():
+    assert llm.critical_batch_size("llama-2-7b", A100, max_search=1) == math.inf     # batch 1 is memory-bound
+    assert llm.critical_batch_size("llama-2-7b", A100, max_search=np.int64(2**20)) == 163
 
 
 def test_bad_configs_name_the_field():
@@ -373,14 +457,16 @@ def test_grid_equals_scalar_calls_for_random_configs(cfg, phase, batch, seq, fla
     for i, b in enumerate(batch):
         for j, s in enumerate(seq):
             one = llm.analyze(cfg, A100, phase, b, s, flash_attention=flash)
-            assert grid.flops[i, j] == pytest.approx(one.flops, rel=1e-12)
-            assert grid.time_s[i, j] == pytest.approx(one.time_s, rel=1e-12)
+            assert grid.total_flops()[i, j] == pytest.approx(one.total_flops(), rel=1e-12)
+            assert grid.total_time_s()[i, j] == pytest.approx(one.total_time_s(), rel=1e-12)
             assert grid.memory_bytes[i, j] == pytest.approx(one.memory_bytes, rel=1e-12)
             # the per-operator table sums to the totals
-            assert sum(r["count"] * r["time_s"] for r in one.to_dicts()) == pytest.approx(one.time_s, rel=1e-12)
-            assert sum(r["count"] * r["bytes"] for r in one.to_dicts()) == pytest.approx(one.bytes, rel=1e-12)
+            df = one.to_dataframe()
+            assert (df["count"] * df["time_s"]).sum() == pytest.approx(one.total_time_s(), rel=1e-12)
+            assert (df["count"] * df["bytes"]).sum() == pytest.approx(one.total_bytes(), rel=1e-12)
             # time is never below either roofline bound of the whole pass
-            assert one.time_s >= max(one.flops / one.peak_flops_per_s, one.bytes / A100.bandwidth) * (1 - 1e-12)
+            lower = max(one.total_flops() / one.peak_flops_per_s, one.total_bytes() / A100.bandwidth)
+            assert one.total_time_s() >= lower * (1 - 1e-12)
 
 
 def test_generate_fits_covers_the_prefill_footprint():

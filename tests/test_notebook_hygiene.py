@@ -184,11 +184,42 @@ def filename_problems(path: Path) -> list[str]:
     return [] if FILENAME.match(path.name) else [f"{path.name}: expected NN_topic.ipynb (lowercase, underscores)"]
 
 
+CHECK_TAG = "course-check"
+
+
+def _has_assert(source: str) -> bool:
+    import ast
+
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:     # IPython magics: strip them and try again
+        try:
+            tree = ast.parse("\n".join(l for l in source.splitlines() if not l.lstrip().startswith(("%", "!"))))
+        except SyntaxError:
+            return False
+    return any(isinstance(n, ast.Assert) for n in ast.walk(tree))
+
+
+def check_cell_problems(nb) -> list[str]:
+    """Learner-visible cells hold no bare asserts: checks that guard the course live in cells tagged
+    course-check, stored collapsed (JupyterLab shows one line) and left out of the site and slides."""
+    problems = []
+    for i, c in enumerate(nb.cells):
+        if c.cell_type != "code":
+            continue
+        if CHECK_TAG in _tags(c):
+            if not c.get("metadata", {}).get("jupyter", {}).get("source_hidden"):
+                problems.append(f"{_where(i, c)} is tagged {CHECK_TAG} but not stored collapsed (source_hidden)")
+        elif _has_assert(c.source):
+            problems.append(f"{_where(i, c)} shows a bare assert to the learner; move it to a cell tagged {CHECK_TAG}")
+    return problems
+
+
 def lecture_problems(nb, filename: str) -> list[str]:
     """Every check a lecture notebook must pass."""
     return (format_problems(nb) + timing_metadata_problems(nb) + error_output_problems(nb)
             + execution_problems(nb) + timestamp_problems(nb) + title_problems(nb, filename)
-            + import_problems(nb) + kernelspec_problems(nb) + slide_problems(nb))
+            + import_problems(nb) + kernelspec_problems(nb) + slide_problems(nb) + check_cell_problems(nb))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -219,6 +250,19 @@ def good_lecture() -> nbformat.NotebookNode:
                 _slide(c1, "skip"), _slide(c2), _slide(c3, "-"), _slide(c4, "fragment"),
                 _slide(new_code_cell(""), "-"), _slide(new_markdown_cell("**Takeaway:** ..."), "notes")]
     return nb
+
+
+def test_an_assert_in_a_visible_cell_is_caught_and_a_collapsed_check_cell_is_not():
+    nb = good_lecture()
+    nb.cells[2].source += "\nassert 1 + 1 == 2"
+    assert any("bare assert" in p for p in check_cell_problems(nb))
+    check = new_code_cell("for k in range(3):\n    assert k >= 0")
+    check.metadata = {"tags": [CHECK_TAG], "slideshow": {"slide_type": "skip"}}
+    nb = good_lecture()
+    nb.cells.append(check)
+    assert any("not stored collapsed" in p for p in check_cell_problems(nb))
+    check.metadata["jupyter"] = {"source_hidden": True}
+    assert check_cell_problems(nb) == []
 
 
 def test_a_good_lecture_passes_every_check():
@@ -336,6 +380,11 @@ def test_notebook_is_cleanly_executed(path):
 @pytest.mark.parametrize("path", _params(LECTURES, "lecture"))
 def test_lecture_has_slide_metadata_on_every_cell(path):
     _assert_none(slide_problems(_read(path)), path)
+
+
+@pytest.mark.parametrize("path", _params(LECTURES, "lecture"))
+def test_lecture_shows_no_bare_asserts(path):
+    _assert_none(check_cell_problems(_read(path)), path)
 
 
 @pytest.mark.parametrize("path", _params(EXERCISES, "exercise"))

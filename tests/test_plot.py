@@ -31,6 +31,15 @@ GTX = rl.Platform("gtx-1080-ti", 11.3e12, 484e9, display_name="GTX 1080 Ti")  # 
 H100ISH = rl.Platform("accel", 989e12, 3.35e12, display_name="Accelerator")    # ridge 295 FLOP/byte
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _agg_backend():
+    """Draw with Agg here, whatever another test module in this worker switched to (ipympl, say)."""
+    old = matplotlib.get_backend()
+    plt.switch_backend("Agg")
+    yield
+    plt.switch_backend(old)
+
+
 @pytest.fixture
 def ax():
     fig, ax = plt.subplots()
@@ -47,8 +56,21 @@ def workloads() -> list[rl.Workload]:
     return [rl.kernels.triad(10**6), rl.kernels.gemv(4096, 4096), rl.kernels.gemm(1024, 1024, 1024)]
 
 
-def test_backend_is_agg():
-    assert matplotlib.get_backend().lower() == "agg"
+def test_figures_here_draw_with_agg():
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    ax = rl.plot.roofline(GTX)
+    try:
+        assert type(ax.figure.canvas) is FigureCanvasAgg
+    finally:
+        plt.close(ax.figure)
+
+
+@pytest.mark.parametrize("value, label", [(0.01, "0.01"), (1, "1"), (100, "100"), (1000, "1000"), (1e4, "10 k"),
+                                          (1e6, "1 M")])
+def test_intensity_ticks_are_plain_numbers_then_si_prefixes(value, label):
+    # no milli prefixes on an intensity axis: 0.01, not 10 m
+    assert rl.plot.fmt_intensity_tick(value) == label
 
 
 def test_returns_the_axes_it_was_given_and_a_new_one_otherwise(ax):
@@ -289,10 +311,14 @@ def test_a_measured_point_far_below_the_roof_stays_inside_the_axes():
 
 
 def test_import_rooflib_does_not_import_matplotlib():
-    """Plotting loads on first use (rl.plot), so the grader and non-plotting code start quickly."""
+    """Plotting loads on first use (drawing a figure), so the grader, the palette and the SVG explorers
+    (rl.widgets) start quickly."""
     code = ("import sys, rooflib as rl\n"
             "assert 'matplotlib' not in sys.modules\n"
             "assert sorted(set(rl.__all__)) == sorted(rl.__all__)\n"
-            "rl.plot.roofline\n"
-            "assert 'matplotlib' in sys.modules\n")
+            "rl.plot.MEMORY_COLOR, rl.plot.fmt_intensity_tick(10)\n"
+            "assert 'matplotlib' not in sys.modules\n"
+            "import matplotlib; matplotlib.use('Agg')\n"
+            "rl.plot.roofline('gtx-1080-ti')\n"
+            "assert 'matplotlib.pyplot' in sys.modules\n")
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -293,13 +293,22 @@ def rewrite_links(page: str, page_rel: str, site: Path, src_root: Path, copied: 
     return _LINK.sub(fix, page)
 
 
+CHECK_TAG = "course-check"   # the tag tools/execute_notebooks.py stores collapsed
+
+
 def convert(nb_path: Path, page_rel: str, site: Path, nav: str) -> str:
     """One notebook -> an HTML page string (lab template, local scripts, navigation bar)."""
     from nbconvert import HTMLExporter
 
     rel = "../" * page_rel.count("/")
+    from nbconvert.preprocessors import TagRemovePreprocessor
+
     exporter = HTMLExporter(template_name="lab")
     configure_exporter(exporter, rel)
+    # course-check cells guard the course (asserts); they run under nbval but are not part of the page
+    tags = TagRemovePreprocessor(remove_cell_tags={CHECK_TAG})
+    tags.enabled = True
+    exporter.register_preprocessor(tags, enabled=True)
     nb = nbformat.read(nb_path, as_version=4)
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": nb_path.stem}})
     body = add_local_widget_config(body, rel)

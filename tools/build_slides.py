@@ -75,7 +75,7 @@ def convert(nb_path: Path, out_dir: Path) -> Path:
     exporter.reveal_scroll = True
     exporter.reveal_width = "1280"
     exporter.reveal_height = "800"
-    tags = TagRemovePreprocessor(remove_input_tags={"hide-input"}, remove_cell_tags={"remove-slide", "nav"})
+    tags = TagRemovePreprocessor(remove_input_tags={"hide-input"}, remove_cell_tags={"remove-slide", "nav", build_site.CHECK_TAG})
     tags.enabled = True
     exporter.register_preprocessor(tags, enabled=True)
     nb = nbformat.read(nb_path, as_version=4)

@@ -8,6 +8,7 @@ What "without noise" means (tests/test_notebook_hygiene.py checks it):
 - execution counts 1, 2, 3, ... in order, because the whole notebook runs in one fresh kernel;
 - widget state saved from this run (so static renderers show the initial view), never a stale one;
 - the kernelspec is the generic "python3", and language_info keeps only name and version-free fields;
+- consecutive chunks of one output stream are joined (the kernel may flush a print in two);
 - widget model ids are renumbered deterministically (the kernel draws random ones each run);
 - cells tagged ``course-check`` (asserts that guard the course, not teach it) are stored collapsed;
 - a re-run whose only differences are machine-dependent outputs (cells tagged
@@ -50,6 +51,20 @@ def clean_metadata(nb: nbformat.NotebookNode) -> None:
         cell.metadata.pop("scrolled", None)
         if CHECK_TAG in cell.metadata.get("tags", []):
             cell.metadata.setdefault("jupyter", {})["source_hidden"] = True
+
+
+def merge_streams(nb: nbformat.NotebookNode) -> None:
+    """Join consecutive stream outputs of one stream: the kernel may flush one print in two chunks."""
+    for cell in nb.cells:
+        merged: list = []
+        for out in cell.get("outputs", []):
+            if (merged and out.get("output_type") == "stream" and merged[-1].get("output_type") == "stream"
+                    and merged[-1].get("name") == out.get("name")):
+                merged[-1]["text"] = merged[-1]["text"] + out["text"]
+            else:
+                merged.append(out)
+        if "outputs" in cell:
+            cell.outputs = merged
 
 
 def _widget_state(nb: dict) -> dict:
@@ -141,6 +156,7 @@ def execute(path: Path, timeout: int = 600, refresh: bool = False) -> bool:
         if env_backup is None:
             os.environ.pop("PYDEVD_DISABLE_FILE_VALIDATION", None)
     clean_metadata(nb)
+    merge_streams(nb)
     nb = renumber_widget_ids(nb, path.stem)
     nbformat.validate(nb)
     if nb == old or (not refresh and stable_view(nb) == stable_view(old)):

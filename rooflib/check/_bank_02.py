@@ -1,0 +1,67 @@
+"""Exercise set 02, the roofline derived: ridge point, attainable performance, verdicts, units, a roof plot.
+
+Expected values come from the GTX 1080 Ti in ``rl.platforms`` and ``rl.kernels`` (notebook 02).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import kernels, units
+from ..core import Platform
+from ._bank_common import GTX1080TI_BANDWIDTH, GTX1080TI_PEAK, gtx1080ti, verdict_why
+from ._engine import ask, question_set
+
+__all__ = ["SET_02", "H100_SPARSE_BF16", "H100_BANDWIDTH", "GEMV_N", "MEASURED_GIB_PER_S", "PLOT_INTENSITY"]
+
+_S = "02"
+H100_SPARSE_BF16 = 1979e12  # FLOP/s, the H100 SXM datasheet's bf16 figure "with sparsity"
+H100_BANDWIDTH = 3.35e12  # bytes/s, H100 SXM (HBM3)
+GEMV_N = 8192
+MEASURED_GIB_PER_S = 450.0  # a tool's reading, in GiB/s
+PLOT_INTENSITY = 4.0  # FLOP/byte
+PLOT_RANGE = (0.1, 1000.0)  # FLOP/byte: the intensities the roof plot must cover, as the question asks
+
+
+def _h100_dense() -> Platform:
+    """The H100 SXM's dense bf16 roof as the question derives it: half the 'with sparsity' datasheet peak."""
+    return Platform("h100-sxm-bf16-dense", H100_SPARSE_BF16 / 2, H100_BANDWIDTH)
+
+
+def _gemv_compute_over_memory() -> float:
+    gemv = kernels.gemv(GEMV_N, GEMV_N)
+    return gemv.flops / GTX1080TI_PEAK / (gemv.bytes / GTX1080TI_BANDWIDTH)
+
+
+def _roof_plot_expected() -> dict[str, Any]:
+    p = gtx1080ti()
+    return {"platform": p, "points": [(PLOT_INTENSITY, float(p.attainable(PLOT_INTENSITY)))],
+            "xmin": PLOT_RANGE[0], "xmax": PLOT_RANGE[1]}
+
+
+SET_02 = question_set(_S, "02_roofline_derived", (
+    ask("ridge_1080ti", _S, "number", lambda: gtx1080ti().ridge_point, unit="FLOP/byte", quantity="intensity"),
+    ask("attainable_at_4", _S, "number", lambda: gtx1080ti().attainable(4.0), unit="FLOP/s", quantity="rate",
+        hints=((GTX1080TI_PEAK / (4.0 * GTX1080TI_BANDWIDTH),
+                "at I = 4 FLOP/byte the roof is the bandwidth slope beta x I, not the flat peak"),)),
+    ask("verdict_at_4", _S, "verdict", lambda: gtx1080ti().bound(4.0), why=verdict_why(gtx1080ti, lambda: 4.0)),
+    ask("attainable_at_100", _S, "number", lambda: gtx1080ti().attainable(100.0), unit="FLOP/s",
+        quantity="rate",
+        hints=((100 * GTX1080TI_BANDWIDTH / GTX1080TI_PEAK,
+                "at I = 100 FLOP/byte beta x I is above the peak: the roof is min(pi, beta x I)"),)),
+    ask("gemv_time_s", _S, "number", lambda: gtx1080ti().time(kernels.gemv(GEMV_N, GEMV_N, "fp32")), unit="s",
+        quantity="time",
+        hints=((_gemv_compute_over_memory(),
+                "that is the compute time; the bound is the larger of the compute time and the memory time"),)),
+    ask("h100_dense_bf16", _S, "number", lambda: _h100_dense().peak_flops_per_s, unit="FLOP/s",
+        quantity="rate",
+        hints=((2.0, "the sparsity figure assumes 2:4 structured sparsity and is twice the dense peak; "
+                     "halve it"),)),
+    ask("h100_ridge_bf16", _S, "number", lambda: _h100_dense().ridge_point, unit="FLOP/byte",
+        quantity="intensity",
+        hints=((2.0, "you used the 'with sparsity' peak, which is twice the dense peak a dense kernel can "
+                     "reach"),)),
+    ask("measured_bandwidth", _S, "number", lambda: MEASURED_GIB_PER_S * units.GiB, unit="bytes/s",
+        quantity="bandwidth"),
+    ask("roof_ax", _S, "roof_plot", _roof_plot_expected, points=2),
+))

@@ -1,0 +1,78 @@
+"""Exercise set 04, optimisation directions: fusion, which roof to raise, batching a weight matrix.
+
+Expected values come from the GTX 1080 Ti in ``rl.platforms`` and ``rl.kernels`` (notebook 04).
+"""
+
+from __future__ import annotations
+
+from .. import kernels
+from ..core import Workload
+from ._bank_common import GTX1080TI_BANDWIDTH, GTX1080TI_PEAK, gtx1080ti
+from ._engine import ask, question_set
+
+__all__ = ["SET_04", "N_FUSE", "I_MEM_KERNEL", "GEMM_N", "W_N"]
+
+_S = "04"
+N_FUSE = 100_000_000
+I_MEM_KERNEL = 2.0  # FLOP/byte
+GEMM_N = 4096
+W_N = 4096  # a 4096 x 4096 fp32 weight matrix applied to a batch of vectors
+
+
+def _unfused() -> Workload:
+    return kernels.scale(N_FUSE) + kernels.vector_add(N_FUSE)
+
+
+def _fused() -> Workload:
+    return kernels.triad(N_FUSE)
+
+
+def _min_batch_compute_bound() -> int:
+    p = gtx1080ti()
+    b = 1
+    while p.bound(kernels.gemm(W_N, b, W_N, "fp32")) != "compute":
+        b += 1
+    return b
+
+
+def _speedup(**changes: float) -> float:
+    """How much faster the I = 2 FLOP/byte kernel runs on the 1080 Ti with ``changes`` (old time / new time)."""
+    p = gtx1080ti()
+    return p.replace(**changes).attainable(I_MEM_KERNEL) / p.attainable(I_MEM_KERNEL)
+
+
+def _gemm_memory_over_compute() -> float:
+    g = kernels.gemm(GEMM_N, GEMM_N, GEMM_N)
+    return g.bytes / GTX1080TI_BANDWIDTH / (g.flops / GTX1080TI_PEAK)
+
+
+SET_04 = question_set(_S, "04_optimisation_directions", (
+    ask("unfused_bytes", _S, "number", lambda: _unfused().bytes, unit="bytes", quantity="bytes",
+        hints=((12 / 20, "without fusion y is written by the first kernel and read back by the second"),)),
+    ask("fused_bytes", _S, "number", lambda: _fused().bytes, unit="bytes", quantity="bytes",
+        hints=((20 / 12, "with fusion y never goes to memory: read x and b, write z"),)),
+    ask("fusion_speedup", _S, "number", lambda: gtx1080ti().time(_unfused()) / gtx1080ti().time(_fused()),
+        unit="(a ratio)", quantity="ratio"),
+    ask("memory_bound_choice", _S, "choice",
+        lambda: "b" if gtx1080ti().bound(I_MEM_KERNEL) == "memory" else "a", choices=("a", "b", "c"),
+        why=lambda: (f"I = {I_MEM_KERNEL:g} FLOP/byte is below the ridge point {gtx1080ti().ridge_point:.3g}: "
+                     "the kernel waits on memory, so only more bandwidth (or fewer bytes) helps")),
+    ask("speedup_double_peak", _S, "number",
+        lambda: _speedup(peak_flops_per_s=2 * gtx1080ti().peak_flops_per_s), unit="(a ratio)",
+        quantity="ratio", hints=((2.0, "a memory-bound kernel does not get faster with a higher compute roof"),)),
+    ask("speedup_double_bandwidth", _S, "number", lambda: _speedup(bandwidth=2 * gtx1080ti().bandwidth),
+        unit="(a ratio)", quantity="ratio",
+        hints=((0.25, "a speedup is old time / new time, so more than 1 when the kernel gets faster"),
+               (0.5, "at I = 2 FLOP/byte the kernel is memory-bound: its roof is beta x I, so doubling beta "
+                     "doubles it"))),
+    ask("gemm_time_s", _S, "number", lambda: gtx1080ti().time(kernels.gemm(GEMM_N, GEMM_N, GEMM_N, "fp32")),
+        unit="s", quantity="time",
+        hints=((_gemm_memory_over_compute(),
+                "that is the memory time; the bound is the larger of the compute time and the memory time"),)),
+    ask("batched_intensity_64", _S, "number", lambda: kernels.gemm(W_N, 64, W_N, "fp32").intensity,
+        unit="FLOP/byte", quantity="intensity",
+        hints=(((W_N * W_N + 2 * W_N * 64) / (W_N * W_N),
+                "count the 64 input and 64 output vectors too, not only the weights"),)),
+    ask("min_batch_compute_bound", _S, "number", _min_batch_compute_bound, unit="vectors", quantity="count",
+        rtol=0.0),
+))

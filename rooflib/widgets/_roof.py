@@ -1,0 +1,98 @@
+"""The roofline drawn in SVG: a panel with log-log axes in FLOP/byte and FLOP/s, the memory- and
+compute-bound regions under the roof, the roof min(π, β·I) and its ridge point, marked and labelled.
+Shared by every explorer that shows a roof (notebooks 02-06). Colours come from rl.plot."""
+
+from __future__ import annotations
+
+import math
+
+from ..core import Platform
+from ..plot import COMPUTE_COLOR, MEMORY_COLOR, REGION_ALPHA
+from ..units import eng
+from ._chart import LogAxes, SvgFigure, sig3
+
+__all__ = ["roof_panel", "roof_corners", "draw_roof", "verdict_color", "headroom", "caption_spot", "INTENSITY_LABEL",
+           "PERFORMANCE_LABEL"]
+
+INTENSITY_LABEL = "arithmetic intensity I (FLOP/byte)"
+PERFORMANCE_LABEL = "attainable performance (FLOP/s)"
+
+
+def verdict_color(bound: str) -> str:
+    """The region colour of a verdict ("memory" or "compute")."""
+    return MEMORY_COLOR if bound == "memory" else COMPUTE_COLOR
+
+
+def headroom(fig: SvgFigure, floor: float, peak: float, above_px: float, title: bool = False) -> float:
+    """The top of a y range from ``floor`` that puts ``peak`` at least ``above_px`` pixels below the panel's top
+    (room for a caption above the flat roof), and at least 3x above ``peak``."""
+    k = min(above_px / fig.panel_height(title), 0.8)
+    top = 10 ** ((math.log10(peak) - k * math.log10(floor)) / (1 - k))
+    return max(top, peak * 3)
+
+
+def roof_corners(platform: Platform, xlim: tuple[float, float]) -> tuple[list[float], list[float]]:
+    """The roof min(π, β·I) over ``xlim`` as its corner points (exact on log-log axes: two straight pieces)."""
+    lo, hi = xlim
+    xs = [lo] + ([platform.ridge_point] if lo < platform.ridge_point < hi else []) + [hi]
+    return xs, [float(platform.attainable(x)) for x in xs]
+
+
+def draw_roof(fig: SvgFigure, ax: LogAxes, platform: Platform, *, color: str = "black", width: float = 3.5,
+              dash: str | None = None, cls: str = "rl-roof") -> None:
+    """The roof of ``platform`` as a line (no regions, no ridge label)."""
+    xs, ys = roof_corners(platform, ax.xlim)
+    fig.line(ax, xs, ys, color=color, width=width, dash=dash, cls=cls)
+
+
+def roof_panel(fig: SvgFigure, platform: Platform, xlim: tuple[float, float], ylim: tuple[float, float], *,
+               shade: bool = True, ridge_label: bool = True, span: tuple[float, float] | None = None,
+               name: str = "roofline", title: str | None = None) -> LogAxes:
+    """A roofline panel: axes, the two regions (shaded under the roof and named), the roof, the ridge
+    (a dashed line down to the axis, a square at (π/β, π) and its value). Returns the panel's mapping."""
+    ax = fig.axes(xlim, ylim, xlabel=INTENSITY_LABEL, ylabel=PERFORMANCE_LABEL, span=span, name=name,
+                  title=title, yfmt=lambda v: eng(v, "FLOP/s"))
+    ridge, pi = platform.ridge_point, platform.peak_flops_per_s
+    lo, hi = xlim
+    floor = ylim[0]
+    st = fig.style
+    if shade:
+        r = min(max(ridge, lo), hi)
+        if r > lo:
+            xs, ys = roof_corners(platform, (lo, r))
+            fig.polygon(ax, [lo, *xs, r], [floor, *ys, floor], fill=MEMORY_COLOR, opacity=REGION_ALPHA,
+                        cls="rl-region-memory")
+            if ax.x(r) - ax.x(lo) > 170:
+                fig.text(ax.x(lo) + 10, ax.box[1] + ax.box[3] - 10, "memory-bound", color=MEMORY_COLOR,
+                         weight="bold", cls="rl-region-label")
+        if r < hi:
+            xs, ys = roof_corners(platform, (r, hi))
+            fig.polygon(ax, [r, *xs, hi], [floor, *ys, floor], fill=COMPUTE_COLOR, opacity=REGION_ALPHA,
+                        cls="rl-region-compute")
+            if ax.x(hi) - ax.x(r) > 170:
+                fig.text(ax.x(hi) - 10, ax.box[1] + ax.box[3] - 10, "compute-bound", color=COMPUTE_COLOR,
+                         weight="bold", anchor="end", cls="rl-region-label")
+    if lo < ridge < hi:
+        fig.line(ax, [ridge, ridge], [floor, pi], color="#555555", width=1.5, dash="6 5", cls="rl-ridge-line")
+    draw_roof(fig, ax, platform)
+    if lo < ridge < hi and ylim[0] < pi < ylim[1]:
+        fig.marker(ax, ridge, pi, shape="square", color="black", size=13, cls="rl-ridge",
+                   title=f"ridge point π/β = {sig3(ridge)} FLOP/byte")
+        if ridge_label:
+            fig.label(ax, ridge, pi, f"ridge π/β = {sig3(ridge)} FLOP/byte", dx=12, dy=st.font + 12,
+                      cls="rl-ridge-label")
+    return ax
+
+
+def caption_spot(fig: SvgFigure, ax: LogAxes, platform: Platform, lines: list[str]) -> tuple[float, float]:
+    """Where a caption of ``lines`` goes (its top-left pixel): the upper left, above the sloped roof, if it fits
+    there; else the lower right, under the flat roof; else the upper left anyway."""
+    left, top, w, h = ax.box
+    cw, ch = fig.caption_width(lines), fig.caption_height(len(lines))
+    x, y = left + 12, top + 10
+    if ax.y(float(platform.attainable(ax.x_value(x + cw)))) > y + ch + 8:
+        return x, y
+    y_low = ax.y(min(platform.peak_flops_per_s, ax.ylim[1])) + fig.style.font + 28
+    if y_low + ch < top + h - 34 and ax.x(platform.ridge_point) < left + w - cw - 12:
+        return left + w - cw - 12, y_low
+    return x, y
