@@ -10,7 +10,7 @@ PORT   ?= 8888
 ROOTFLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 NBVAL  := --nbval --nbval-current-env --nbval-cell-timeout=300 --nbval-sanitize-with tests/sanitize.cfg
 
-.PHONY: lab test test-fast setup exercises release slides site bench readme-figure clean
+.PHONY: lab test test-fast setup exercises zh release slides site bench readme-figure clean
 
 setup: $(STAMP)
 
@@ -31,14 +31,18 @@ lab: $(STAMP)
 # The browser test saves a screenshot of every notebook in build/screenshots/ (listed at the end).
 test: $(STAMP)
 	@tools/ensure_chromium.sh
-	$(BIN)/python -m pytest -n 2 --dist loadfile $(NBVAL) tests notebooks solutions
+	$(BIN)/python -m pytest -n 2 --dist loadfile $(NBVAL) tests notebooks solutions zh
 
 # The same without the browser and grader tests (quicker while writing code).
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -n 2 --dist loadfile $(NBVAL) -m "not browser and not slow" tests notebooks solutions
+	$(BIN)/python -m pytest -n 2 --dist loadfile $(NBVAL) -m "not browser and not slow" tests notebooks solutions zh
 
 exercises: $(STAMP)
 	$(BIN)/python tools/make_exercises.py
+
+# The Chinese edition zh/ from the English notebooks and the catalogues in i18n/zh/ (CONTRIBUTING.md).
+zh: $(STAMP)
+	$(BIN)/python tools/make_zh.py
 
 # The student release (what a class receives): lectures, exercises and the library, no solutions/.
 # GRADED=02,05 (or CONFIG=file.toml holding graded = ["02", "05"]) ships those sets without their answer key.

@@ -5,7 +5,7 @@ Conventions: a FLOP is one add or one multiply (an FMA is 2); bytes are bytes mo
 memory; SI units in values (FLOP/s, bytes/s, seconds); 1 GB = 1e9 bytes.
 
 The heavier submodules and packages (``plot``, ``cnn``, ``llm``, ``comm``, ``moves``, ``measure``,
-``widgets``, ``check``, ``grade``) load on first use, so ``import rooflib`` stays quick and does not
+``widgets``, ``check``, ``grade``, ``i18n``) load on first use, so ``import rooflib`` stays quick and does not
 import matplotlib. CONTRIBUTING.md describes the layout: one job per module, packages where a topic
 has several.
 """
@@ -16,7 +16,7 @@ from typing import Any
 from . import kernels, platforms, units
 from .core import Ceiling, Platform, Workload, attainable, ridge_point
 
-_LAZY = ("plot", "cnn", "llm", "comm", "moves", "measure", "widgets", "check", "grade")
+_LAZY = ("plot", "cnn", "llm", "comm", "moves", "measure", "widgets", "check", "grade", "i18n")
 
 __all__ = ["Ceiling", "Platform", "Workload", "attainable", "ridge_point", "kernels", "platforms", "units",
            *_LAZY]

@@ -18,7 +18,7 @@ import numpy as np
 from ._validate import intensity_array, nonnegative, positive
 from .units import fmt_bandwidth, fmt_flops, normalise_dtype
 
-__all__ = ["Ceiling", "Platform", "Workload", "attainable", "ridge_point"]
+__all__ = ["Ceiling", "MemoryLevel", "Platform", "Workload", "attainable", "ridge_point", "little_bandwidth"]
 
 Bound = Literal["memory", "compute"]
 
@@ -80,10 +80,14 @@ def _out(arr: np.ndarray, like: object) -> float | np.ndarray:
 
 @dataclass(frozen=True)
 class Ceiling:
-    """An extra, lower roof drawn on a plot: a compute ceiling (FLOP/s) or a bandwidth ceiling (bytes/s).
+    """A lower roof under the platform's roof (Williams et al. 2009): what code reaches when it misses an
+    optimisation. Notebook 02.
 
-    ``kind="compute"``: ``value`` is a peak in FLOP/s (e.g. fp32 without tensor cores).
-    ``kind="memory"``: ``value`` is a bandwidth in bytes/s (e.g. L2 cache or a measured DRAM figure).
+    ``kind="compute"``: an in-core ceiling under the flat roof, ``value`` in FLOP/s (no FMA: π/2; no SIMD;
+    one thread). ``kind="memory"``: a bandwidth ceiling under the slope, ``value`` in bytes/s (no
+    prefetch, data on one NUMA node, non-unit stride). A faster memory level (a cache) is not a ceiling
+    but a roof of its own: :class:`MemoryLevel`. Re-read traffic is not a ceiling either: it moves the
+    point left (the 3C walls), because it adds bytes.
     """
 
     name: str
@@ -98,12 +102,31 @@ class Ceiling:
 
 
 @dataclass(frozen=True)
+class MemoryLevel:
+    """A memory level with its own roof: ``name`` ("L2", "LLC") and ``bandwidth`` in bytes/s. Notebook 02.
+
+    A kernel whose data stays in that level is bounded by min(π, bandwidth · I_level), where I_level
+    counts the bytes moved to and from that level: each level has its own intensity (notebook 06).
+    """
+
+    name: str
+    bandwidth: float
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name:
+            raise ValueError(f"name must be a non-empty string such as 'L2', got {self.name!r}")
+        object.__setattr__(self, "bandwidth", positive("bandwidth", self.bandwidth, "bytes/s"))
+
+
+@dataclass(frozen=True)
 class Platform:
     """A machine's roof: ``peak_flops_per_s`` (π, FLOP/s, 算力) and ``bandwidth`` (β, bytes/s, 带宽). Notebook 02.
 
     ``peaks`` optionally maps a dtype name (``"fp32"``, ``"bf16"``, ``"int8"``, ...) to its dense
     peak in FLOP/s (OP/s for integers); ``memory_bytes`` is the memory capacity in bytes;
-    ``ceilings`` are extra lower roofs that plots draw. ``sources`` maps a figure's name to
+    ``ceilings`` are lower roofs under this one (in-core and bandwidth ceilings, :class:`Ceiling`);
+    ``levels`` are faster memory levels, each a roof of its own (:class:`MemoryLevel`; caches, whose
+    bandwidth is above β). ``sources`` maps a figure's name to
     the URL it comes from. ``interconnect`` names the machine's usual device-to-device link in
     the link catalogue (``"nvlink4"``; ``rl.comm.get``), or is None (notebook 07).
     """
@@ -119,6 +142,7 @@ class Platform:
     sources: Mapping[str, str] = field(default_factory=dict, hash=False, compare=False, repr=False)
     notes: str = field(default="", compare=False, repr=False)
     interconnect: str | None = None
+    levels: tuple[MemoryLevel, ...] = ()
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name:
@@ -138,6 +162,13 @@ class Platform:
             if not isinstance(c, Ceiling):
                 raise ValueError(f"ceilings must hold rl.Ceiling objects, got {c!r}")
         object.__setattr__(self, "ceilings", ceilings)
+        levels = tuple(self.levels)
+        for lv in levels:
+            if not isinstance(lv, MemoryLevel):
+                raise ValueError(f"levels must hold rl.core.MemoryLevel objects, got {lv!r}")
+        if len({lv.name for lv in levels}) != len(levels):
+            raise ValueError(f"levels must have distinct names, got {[lv.name for lv in levels]}")
+        object.__setattr__(self, "levels", levels)
         if not self.display_name:
             object.__setattr__(self, "display_name", self.name)
 
@@ -163,16 +194,29 @@ class Platform:
         return _out(out, intensity)
 
     def time(self, flops: float | Workload, bytes: float | None = None) -> float:
-        """Roofline lower bound on run time in seconds: max(flops / π, bytes / β)."""
+        """Roofline lower bound on run time in seconds: max(flops / π, bytes / β) (computing and moving data
+        overlap perfectly; :meth:`time_no_overlap` is the other bound)."""
+        f, b = self._counts(flops, bytes)
+        return max(f / self.peak_flops_per_s, b / self.bandwidth)
+
+    def time_no_overlap(self, flops: float | Workload, bytes: float | None = None) -> float:
+        """The other bound, in seconds: W/π + Q/β, the time if computing and moving data never overlap.
+
+        A kernel that overlaps nothing (and still runs at π and β) takes this long; full overlap gives
+        :meth:`time`, max(W/π, Q/β). The two are at most 2x apart (a sum of two numbers is at most twice
+        the larger), and exactly 2x apart at the ridge point. Notebook 02.
+        """
+        f, b = self._counts(flops, bytes)
+        return f / self.peak_flops_per_s + b / self.bandwidth
+
+    def _counts(self, flops: float | Workload, bytes: float | None) -> tuple[float, float]:
         if isinstance(flops, Workload):
             if bytes is not None:
                 raise ValueError("pass either a Workload or flops and bytes, not both")
             flops, bytes = flops.flops, flops.bytes
         if bytes is None:
             raise ValueError("time() needs bytes (in bytes) as well as flops (in FLOPs)")
-        f = nonnegative("flops", flops, "FLOPs")
-        b = nonnegative("bytes", bytes, "bytes")
-        return max(f / self.peak_flops_per_s, b / self.bandwidth)
+        return nonnegative("flops", flops, "FLOPs"), nonnegative("bytes", bytes, "bytes")
 
     # --- variants --------------------------------------------------------------------------
     def peak(self, dtype: str) -> float:
@@ -186,10 +230,33 @@ class Platform:
 
         raise unknown_name(f"dtype for platform {self.name!r}", dtype, self.peaks or {self.dtype: 0})
 
-    def for_dtype(self, dtype: str) -> Platform:
-        """The same machine with its roof set to the dense peak for ``dtype``."""
+    def has_peak(self, dtype: str) -> bool:
+        """True when the platform lists a dense peak for ``dtype`` (so :meth:`for_dtype` can draw its roof)."""
         key = normalise_dtype(dtype)
-        return self.replace(peak_flops_per_s=self.peak(key), dtype=key)
+        return key in self.peaks or key == self.dtype
+
+    def for_dtype(self, dtype: str) -> Platform:
+        """The same machine with its roof set to the dense peak for ``dtype`` (KeyError if none is listed).
+
+        Compute ceilings at or above the new roof are dropped: a ceiling lies under the roof it belongs to.
+        """
+        key = normalise_dtype(dtype)
+        pi = self.peak(key)
+        ceilings = tuple(c for c in self.ceilings if c.kind == "memory" or c.value < pi)
+        return self.replace(peak_flops_per_s=pi, dtype=key, ceilings=ceilings)
+
+    def for_level(self, name: str) -> Platform:
+        """The roof of memory level ``name`` (a :class:`MemoryLevel`): the same π, that level's bandwidth.
+
+        Use it with an intensity counted against that level's traffic (a per-level intensity, notebook 06).
+        """
+        for lv in self.levels:
+            if lv.name == name:
+                return self.replace(name=f"{self.name}-{lv.name.lower().replace(' ', '-')}", bandwidth=lv.bandwidth,
+                                    ceilings=(), levels=(), display_name=f"{self.display_name} ({lv.name})")
+        from ._validate import unknown_name
+
+        raise unknown_name(f"memory level of platform {self.name!r}", name, [lv.name for lv in self.levels])
 
     def replace(self, **changes: object) -> Platform:
         """A copy with some fields changed (e.g. ``bandwidth=2e12``), validated like a new one."""
@@ -198,8 +265,19 @@ class Platform:
         return dataclasses.replace(self, **changes)
 
     def with_ceiling(self, name: str, value: float, kind: Literal["compute", "memory"]) -> Platform:
-        """A copy with one more ceiling (a lower compute peak or another bandwidth)."""
-        return self.replace(ceilings=(*self.ceilings, Ceiling(name, value, kind)))
+        """A copy with one more ceiling under the roof: ``kind="compute"`` (FLOP/s, below π) or ``"memory"``
+        (bytes/s, below β). A faster memory level is not a ceiling: use :meth:`with_level`."""
+        c = Ceiling(name, value, kind)
+        roof = self.peak_flops_per_s if kind == "compute" else self.bandwidth
+        if c.value > roof:
+            where = "β; a faster memory level is a roof of its own: with_level(name, bandwidth)" \
+                if kind == "memory" else "π (the flat roof)"
+            raise ValueError(f"a ceiling lies under the roof: {name!r} at {value!r} is above {where}")
+        return self.replace(ceilings=(*self.ceilings, c))
+
+    def with_level(self, name: str, bandwidth: float) -> Platform:
+        """A copy with one more memory level (a cache) of ``bandwidth`` bytes/s: a roof of its own."""
+        return self.replace(levels=(*self.levels, MemoryLevel(name, bandwidth)))
 
     def __str__(self) -> str:
         return (f"{self.display_name}: peak {fmt_flops(self.peak_flops_per_s)} ({self.dtype}), "
@@ -209,6 +287,13 @@ class Platform:
 def ridge_point(peak_flops_per_s: float, bandwidth: float) -> float:
     """Ridge point π / β in FLOP/byte, from a peak in FLOP/s and a bandwidth in bytes/s."""
     return positive("peak_flops_per_s", peak_flops_per_s, "FLOP/s") / positive("bandwidth", bandwidth, "bytes/s")
+
+
+def little_bandwidth(bytes_in_flight: float, latency_s: float) -> float:
+    """Little's law for memory: the bandwidth (bytes/s) that ``bytes_in_flight`` outstanding bytes sustain when each
+    request takes ``latency_s`` seconds. One core with 24 cache-line misses of 64 bytes in flight and 100 ns of
+    DRAM latency sustains 24 x 64 / 100e-9 = 15.4 GB/s, far below a socket's β. Notebook 02."""
+    return positive("bytes_in_flight", bytes_in_flight, "bytes") / positive("latency_s", latency_s, "seconds")
 
 
 def attainable(intensity, peak_flops_per_s: float, bandwidth: float):

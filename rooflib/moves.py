@@ -5,9 +5,14 @@ Compute-bound work (a 4096³ fp32 GEMM, a 3x3 conv layer) gains from a higher ro
 (:func:`faster_chip`) or fewer FLOPs (:func:`prune`, :func:`winograd`). Memory-bound work gains from
 more bandwidth (:func:`more_bandwidth`) or fewer bytes: on-chip reuse (:func:`tile`), operator
 fusion (:func:`fuse`), weight reuse across a batch (:func:`batch`) and narrower weights
-(:func:`quantise_weights`). The workloads come from ``rl.kernels`` where one exists; the two
-traffic models a kernel there does not cover are here: :func:`elementwise_chain` and
-:func:`gemm_traffic`. :func:`examples` lists the eight moves notebook 04 opens with.
+(:func:`quantise_weights`, :func:`weight_bits`). The workloads come from ``rl.kernels`` where one
+exists; the traffic models a kernel there does not cover are here: :func:`elementwise_chain`,
+:func:`gemm_traffic` and :func:`linear_layer`. :func:`examples` lists the eight moves notebook 04
+opens with; :data:`DRIVES` and :func:`drive` are the moves its explorer drives with a slider.
+
+Every move saturates: a memory-side move (fewer bytes, more β) cannot make the work faster than its
+FLOPs allow, W/π, so its speed-up stops at I_ridge / I_before once the point crosses the ridge
+(:attr:`Move.speedup_limit`); a compute-side move stops at I_before / I_ridge.
 
 Conventions are rooflib's: a FLOP is one add or one multiply (an FMA is 2); bytes are bytes moved
 to or from memory; times are roofline lower bounds, max(FLOPs / π, bytes / β), in seconds.
@@ -15,6 +20,7 @@ to or from memory; times are roofline lower bounds, max(FLOPs / π, bytes / β),
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -24,8 +30,8 @@ from ._validate import positive, positive_int
 from .core import Platform, Workload
 from .units import dtype_bytes, normalise_dtype
 
-__all__ = ["Move", "elementwise_chain", "gemm_traffic", "gemv_mixed", "faster_chip", "more_bandwidth", "prune",
-           "winograd", "tile", "fuse", "batch", "quantise_weights", "examples"]
+__all__ = ["Move", "elementwise_chain", "gemm_traffic", "gemv_mixed", "linear_layer", "faster_chip", "more_bandwidth",
+           "prune", "winograd", "tile", "fuse", "batch", "quantise_weights", "weight_bits", "examples", "DRIVES", "drive"]
 
 
 @dataclass(frozen=True)
@@ -71,6 +77,17 @@ class Move:
         return self.platform_after.bound(self.after)
 
     @property
+    def speedup_limit(self) -> float:
+        """The most a move of this kind can give, however far it goes: time before / the time of the term it leaves
+        alone. A memory-side move leaves the FLOPs: the limit is time_before / (W / π), which is I_ridge / I_before
+        for memory-bound work; a compute-side move leaves the bytes: time_before / (Q / β) = I_before / I_ridge."""
+        if self.kind == "memory":
+            floor = self.after.flops / self.platform_after.peak_flops_per_s
+        else:
+            floor = self.after.bytes / self.platform_after.bandwidth
+        return self.time_before_s / floor if floor > 0 else math.inf
+
+    @property
     def machine_changed(self) -> bool:
         """True when the move changes the roof (a faster chip, more bandwidth), not the work."""
         return self.platform_after != self.platform_before
@@ -82,7 +99,8 @@ class Move:
                 "bytes_before": self.before.bytes, "bytes_after": self.after.bytes,
                 "intensity_before": self.before.intensity, "intensity_after": self.after.intensity,
                 "bound_before": self.bound_before, "bound_after": self.bound_after,
-                "time_before_s": self.time_before_s, "time_after_s": self.time_after_s, "speedup": self.speedup}
+                "time_before_s": self.time_before_s, "time_after_s": self.time_after_s, "speedup": self.speedup,
+                "speedup_limit": self.speedup_limit}
 
     def __str__(self) -> str:
         return (f"{self.name}: I {self.before.intensity:.3g} -> {self.after.intensity:.3g} FLOP/byte, "
@@ -123,6 +141,17 @@ def gemv_mixed(m: int, n: int, weight_dtype: str = "int8", dtype: str = "fp16") 
     m, n = positive_int("m", m), positive_int("n", n)
     return Workload(f"gemv {m}x{n} {normalise_dtype(weight_dtype)} weights, {normalise_dtype(dtype)} vectors",
                     2 * m * n, m * n * dtype_bytes(weight_dtype) + (m + n) * dtype_bytes(dtype))
+
+
+def linear_layer(m: int, k: int, batch: int = 1, weight_bits: int = 16, dtype: str = "fp16") -> Workload:
+    """``batch`` vectors through an m x k weight matrix stored at ``weight_bits`` bits per weight (the vectors in
+    ``dtype``): 2·m·k·batch FLOPs; bytes m·k·bits/8 (weights, read once) + batch·(m + k)·s. Notebook 04."""
+    m, k, b = positive_int("m", m), positive_int("k", k), positive_int("batch", batch)
+    bits = positive_int("weight_bits", weight_bits)
+    if bits > 32:
+        raise ValueError(f"weight_bits must be a whole number from 1 to 32, got {weight_bits!r}")
+    return Workload(f"{m}x{k} layer, batch {b}, {bits}-bit weights", 2 * m * k * b,
+                    m * k * bits / 8 + b * (m + k) * dtype_bytes(dtype))
 
 
 # --- moves -------------------------------------------------------------------------------------------
@@ -222,6 +251,53 @@ def quantise_weights(platform: Platform | str, weight_dtype: str = "int8", m: in
                 f"A GEMV's traffic is almost all weights; storing them in {wd} ({dtype_bytes(wd):g} bytes) instead "
                 f"of {d} ({dtype_bytes(d):g} bytes) cuts the bytes about {ratio:g}x and raises the intensity as "
                 "much, so the memory-bound time falls with them.")
+
+
+def weight_bits(platform: Platform | str, bits: int = 8, batch: int = 1, m: int = 4096, k: int = 4096,
+                dtype: str = "fp16") -> Move:
+    """Lower precision, by the bit: a batch-``batch`` linear layer with 16-bit weights against the same layer with
+    ``bits``-bit weights (the vectors stay in ``dtype``); see :func:`linear_layer`."""
+    p = catalogue.get(platform)
+    return Move(f"lower precision: {bits}-bit weights, batch {batch}", "memory", linear_layer(m, k, batch, 16, dtype),
+                linear_layer(m, k, batch, bits, dtype), p, p,
+                f"The weights are most of the bytes while the batch is small: {bits}-bit weights move {16 / bits:g}x "
+                f"fewer weight bytes than 16-bit ones; the FLOPs stay, so the gain stops where the layer turns "
+                "compute-bound.")
+
+
+#: The moves notebook 04's explorer drives: name -> (label, control, slider options, default). The work each one
+#: moves: tile, a 1024³ fp32 GEMM without reuse; batch, 4096 x 4096 fp16 GEMVs; fuse, a chain of element-wise ops
+#: on 2**24 fp32 elements; weight_bits, a 4096 x 4096 layer at the batch control's value; bandwidth, a
+#: 4096 x 4096 fp16 GEMV; peak, a 4096³ fp32 GEMM.
+DRIVES: dict[str, tuple[str, str, tuple[float, ...], float]] = {
+    "tile": ("tile size T: on-chip reuse", "tile", tuple(2**j for j in range(10)), 32),
+    "batch": ("batch b: GEMVs into one GEMM", "batch", tuple(2**j for j in range(11)), 16),
+    "fuse": ("fused element-wise ops", "ops", tuple(2**j for j in range(10)), 4),
+    "weight_bits": ("bits per weight (at batch b)", "weight_bits", (16, 8, 4, 2), 8),
+    "bandwidth": ("β × k: more bandwidth", "beta_factor", (1, 1.5, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64), 2),
+    "peak": ("π × k: a faster chip", "pi_factor", (1, 1.5, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64), 2),
+}
+
+
+def drive(name: str, platform: Platform | str, amount: float, at_batch: int = 16) -> Move:
+    """The move ``name`` of :data:`DRIVES` taken ``amount`` far (a tile size, a batch, a number of fused ops, bits
+    per weight, or a factor on β or π) on ``platform``; ``at_batch`` is the batch of the weight-bits layer."""
+    from ._validate import unknown_name
+
+    p = catalogue.get(platform)
+    if name == "tile":
+        return tile(p, n=1024, tile=positive_int("tile", amount), dtype="fp32")
+    if name == "batch":
+        return batch(p, size=positive_int("batch", amount), m=4096, k=4096, dtype="fp16")
+    if name == "fuse":
+        return fuse(p, n=2**24, ops=positive_int("ops", amount), dtype="fp32")
+    if name == "weight_bits":
+        return weight_bits(p, bits=positive_int("weight_bits", amount), batch=at_batch)
+    if name == "bandwidth":
+        return more_bandwidth(p, kernels.gemv(4096, 4096, "fp16"), factor=amount)
+    if name == "peak":
+        return faster_chip(p, kernels.gemm(4096, 4096, 4096, "fp32"), factor=amount)
+    raise unknown_name("move", name, DRIVES)
 
 
 def examples(platform: Platform | str = "gtx-1080-ti") -> list[Move]:

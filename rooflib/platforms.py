@@ -2,8 +2,10 @@
 
 Every figure is a dense peak from a vendor datasheet (never the "with sparsity" figure, which
 is twice the dense one) or a derivation spelled out in the entry's ``notes``, with its source URL
-under ``sources`` (same key as the figure; ceilings as ``"ceiling:NAME"``). Peaks are in FLOP/s
-(OP/s for integer dtypes, an FMA counts as 2), bandwidth in bytes/s, memory in bytes.
+under ``sources`` (same key as the figure; ceilings as ``"ceiling:NAME"``, memory levels as
+``"level:NAME"``). Peaks are in FLOP/s (OP/s for integer dtypes, an FMA counts as 2), bandwidth in
+bytes/s, memory in bytes: ``memory_stated`` is the datasheet's wording ("80 GB") and ``memory_means``
+the unit it means ("GiB" for binary, "GB" for decimal); the loader checks that they give ``memory_bytes``.
 
 Names are lowercase-hyphenated (``"h100-sxm"``); lookups also accept the spellings people type
 (``"H100"``, ``"1080Ti"``, ``"TPU v5e"``, ``"Pi 5"``), ignoring case, spaces, hyphens and dots.
@@ -23,7 +25,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from ._validate import unknown_name
-from .core import Ceiling, Platform
+from .core import Ceiling, MemoryLevel, Platform
 from .units import normalise_dtype
 
 __all__ = ["get", "names", "all_platforms", "records", "table"]
@@ -59,13 +61,45 @@ def _check_entry(entry: dict[str, Any]) -> None:
     if link is not None and (not isinstance(link, str) or not _NAME_RE.match(link)):
         raise ValueError(f"platform {name!r}: interconnect must be a link catalogue name such as 'nvlink4', "
                          f"got {link!r}")
+    _check_memory(name, entry)
+    _check_ceilings(name, entry, peaks[default])
     sources = entry.get("sources", {})
-    figures = [*peaks, "bandwidth", "memory_bytes", *(f"ceiling:{c['name']}" for c in entry.get("ceilings", []))]
+    figures = [*peaks, "bandwidth", "memory_bytes", *(f"ceiling:{c['name']}" for c in entry.get("ceilings", [])),
+               *(f"level:{lv['name']}" for lv in entry.get("levels", []))]
     for key in figures:
         if key == "memory_bytes" and "memory_bytes" not in entry:
             continue
         if not _is_url(sources.get(key)):
             raise ValueError(f"platform {name!r}: figure {key!r} needs a source URL under sources.{key}")
+
+
+_UNITS = {"GiB": 2**30, "GB": 1e9}
+
+
+def _check_memory(name: str, entry: dict[str, Any]) -> None:
+    """memory_bytes must be what the datasheet states ("80 GB") in the unit it means ("GiB" or "GB")."""
+    if "memory_bytes" not in entry:
+        return
+    stated, means = entry.get("memory_stated"), entry.get("memory_means")
+    if means not in _UNITS or not isinstance(stated, str) or not re.fullmatch(r"\d+(\.\d+)? ?GB", stated):
+        raise ValueError(f"platform {name!r}: memory_bytes needs memory_stated (the datasheet's words, e.g. '80 GB') "
+                         f"and memory_means ('GiB' if those GB are binary, 'GB' if decimal), got {stated!r}, {means!r}")
+    want = float(stated.rstrip("GB").strip()) * _UNITS[means]
+    if entry["memory_bytes"] != want:
+        raise ValueError(f"platform {name!r}: memory_bytes {entry['memory_bytes']!r} is not {stated} read as {means} "
+                         f"({want:.0f} bytes)")
+
+
+def _check_ceilings(name: str, entry: dict[str, Any], peak: float) -> None:
+    """Ceilings lie under the roof (at the default dtype); memory levels are faster than main memory."""
+    for c in entry.get("ceilings", []):
+        roof = peak if c["kind"] == "compute" else entry["bandwidth"]
+        if not c["value"] < roof:
+            raise ValueError(f"platform {name!r}: ceiling {c['name']!r} ({c['value']!r}) is not under the roof "
+                             f"({roof!r}); a faster memory level belongs under levels")
+    for lv in entry.get("levels", []):
+        if not lv["bandwidth"] > entry["bandwidth"]:
+            raise ValueError(f"platform {name!r}: level {lv['name']!r} must be faster than main memory")
 
 
 @lru_cache(maxsize=1)
@@ -137,7 +171,7 @@ def get(name: str | Platform, dtype: str | None = None) -> Platform:
     if key not in peaks:
         raise unknown_name(f"dtype for platform {entry['name']!r}", dtype, peaks)
     ceilings = tuple(Ceiling(c["name"], c["value"], c["kind"]) for c in entry.get("ceilings", []))
-    return Platform(
+    plat = Platform(
         name=entry["name"],
         peak_flops_per_s=peaks[key],
         bandwidth=entry["bandwidth"],
@@ -149,7 +183,9 @@ def get(name: str | Platform, dtype: str | None = None) -> Platform:
         sources=dict(entry.get("sources", {})),
         notes=entry.get("notes", ""),
         interconnect=entry.get("interconnect"),
+        levels=tuple(MemoryLevel(lv["name"], lv["bandwidth"]) for lv in entry.get("levels", [])),
     )
+    return plat if dtype is None else plat.for_dtype(key)
 
 
 def all_platforms(dtype: str | None = None) -> list[Platform]:

@@ -3,7 +3,9 @@ Notebook 02.
 
 ``roofline`` draws a static matplotlib figure; the live explorers (rooflib.widgets) draw SVG in the
 browser with the same colours and tick labels, which live here and only here: ``MEMORY_COLOR``,
-``COMPUTE_COLOR``, ``PALETTE``, ``REGION_ALPHA``, ``fmt_intensity_tick``. matplotlib is imported
+``COMPUTE_COLOR``, ``PALETTE``, ``REGION_ALPHA``, ``BEFORE_COLOR`` / ``AFTER_COLOR`` (an optimisation's two points,
+never the region colours), ``fmt_intensity_tick``. Ceilings are drawn under the roof, a faster memory level
+(``Platform.levels``) as a roof of its own, and ``move_arrow`` draws a move or a wall as an arrow. matplotlib is imported
 when a figure is drawn, not when this module is imported. Nothing here changes matplotlib's
 global state: every style choice is passed to the artist.
 """
@@ -22,14 +24,16 @@ from .units import eng
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["roofline", "roof_curve", "intensity_range", "fmt_intensity_tick", "MEMORY_COLOR", "COMPUTE_COLOR",
-           "PALETTE", "REGION_ALPHA"]
+__all__ = ["roofline", "move_arrow", "roof_curve", "intensity_range", "fmt_intensity_tick", "level_roofs",
+           "MEMORY_COLOR", "COMPUTE_COLOR", "PALETTE", "REGION_ALPHA", "BEFORE_COLOR", "AFTER_COLOR"]
 
 # The course's colours, used by rl.plot (matplotlib) and rl.widgets (SVG) alike.
 MEMORY_COLOR = "#d62728"    # memory-bound region (left of the ridge)
 COMPUTE_COLOR = "#2ca02c"   # compute-bound region (right of the ridge)
 PALETTE = ["#1f77b4", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf", "#7f7f7f", "#bcbd22"]
 REGION_ALPHA = 0.12         # opacity of the shaded memory / compute regions
+# Before / after an optimisation are not verdicts: series colours, never the two region colours.
+BEFORE_COLOR, AFTER_COLOR = PALETTE[0], PALETTE[2]
 
 
 def _as_platforms(platforms: Platform | str | Iterable[Platform | str]) -> list[Platform]:
@@ -83,6 +87,19 @@ def intensity_range(platforms: Sequence[Platform], intensities: Iterable[float] 
     return 10 ** np.floor(np.log10(lo)), 10 ** np.ceil(np.log10(hi))
 
 
+def level_roofs(platform: Platform) -> list[tuple[str, float]]:
+    """(name, bandwidth in bytes/s) of every faster memory level of ``platform``: its ``levels``, and any "memory
+    ceiling" above β (an old way of passing a cache: a faster level is a roof of its own, not a ceiling)."""
+    out = [(lv.name, lv.bandwidth) for lv in platform.levels]
+    return out + [(c.name, c.value) for c in platform.ceilings if c.kind == "memory" and c.value > platform.bandwidth]
+
+
+def _ceilings_under(platform: Platform) -> list[Any]:
+    """The ceilings that lie under the roof: compute ones below π, memory ones below β."""
+    return [c for c in platform.ceilings
+            if c.value < (platform.peak_flops_per_s if c.kind == "compute" else platform.bandwidth)]
+
+
 def roof_curve(platform: Platform, intensity: np.ndarray) -> np.ndarray:
     """The roof min(π, β·I) in FLOP/s over ``intensity`` (FLOP/byte), for drawing."""
     return platform.attainable(np.asarray(intensity, dtype=float))
@@ -91,29 +108,42 @@ def roof_curve(platform: Platform, intensity: np.ndarray) -> np.ndarray:
 def roofline(platforms: Platform | str | Iterable[Platform | str], workloads: Iterable[Any] = (),
              ax: Axes | None = None, *, xlim: tuple[float, float] | None = None, shade: bool = True,
              ceilings: bool = True, annotate: bool = True, title: str | None = None,
-             legend: bool = True) -> Axes:
-    """Draw a log-log roofline of one or more platforms with workloads as labelled points.
+             legend: bool = True, scale: str = "log") -> Axes:
+    """Draw a roofline of one or more platforms with workloads as labelled points. Notebooks 02-05.
 
     - The first platform's memory-bound region (left of its ridge) and compute-bound region are
       shaded in two colours; each platform's ridge point is marked and labelled.
+    - ``ceilings=True`` draws each platform's ceilings (thin dashed lines) under its roof: in-core
+      ceilings under the flat part, bandwidth ceilings under the slope (Williams et al. 2009), and each
+      faster memory level (``Platform.levels``, a cache) as a roof of its own (dash-dot, "L2 roof"), above.
     - Each workload is drawn at its intensity on its attainable line (the roof of the first
       platform), with a dotted drop line; a measured point (an object with ``intensity`` and
       ``flops_per_s``, or a tuple ``(label, intensity, flop_per_s)``) is drawn at its measured height.
-    - Axes use engineering notation: x in FLOP/byte, y in FLOP/s. Returns the Axes.
+    - ``scale="log"`` (default): log-log axes, where the sloped roof has slope 1 for every β (more β
+      lifts it). ``scale="linear"``: linear axes from 0, where the slope of the roof *is* β (the blog's
+      picture). Axes use engineering notation: x in FLOP/byte, y in FLOP/s. Returns the Axes.
     """
     from matplotlib.ticker import EngFormatter, FuncFormatter, LogLocator
 
+    if scale not in ("log", "linear"):
+        raise ValueError(f"scale must be 'log' or 'linear', got {scale!r}")
+    log = scale == "log"
     plats = _as_platforms(platforms)
     points = [_point_of(w) for w in workloads]
     if ax is None:
         import matplotlib.pyplot as plt
 
         _, ax = plt.subplots(figsize=(7, 4.5), layout="constrained")
-    lo, hi = _check_xlim(xlim) if xlim is not None else intensity_range(plats, [p[1] for p in points])
-    x = np.logspace(np.log10(lo), np.log10(hi), 400)
+    if xlim is not None:
+        lo, hi = _check_xlim(xlim) if log else (0.0, positive("xlim[1]", xlim[1], "FLOP/byte"))
+    elif log:
+        lo, hi = intensity_range(plats, [p[1] for p in points])
+    else:
+        lo, hi = 0.0, 3 * max([p.ridge_point for p in plats] + [p[1] for p in points])
+    x = np.logspace(np.log10(lo), np.log10(hi), 400) if log else np.linspace(lo, hi, 400)
     first = plats[0]
     measured = [m for _, _, m in points if m is not None and m > 0]
-    floor = min([p.bandwidth * lo for p in plats] + measured) / 3   # measured points stay in view
+    floor = min([p.bandwidth * lo for p in plats] + measured) / 3 if log else 0.0   # measured points stay in view
 
     if shade:
         left = x <= first.ridge_point
@@ -133,17 +163,7 @@ def roofline(platforms: Platform | str | Iterable[Platform | str], workloads: It
                         textcoords="offset points", xytext=(6, -14), fontsize=8, color=color,
                         gid=f"ridge-label-{p.name}")
         if ceilings:
-            for c in p.ceilings:
-                if c.kind == "compute":
-                    y = np.minimum(c.value, p.bandwidth * x)
-                else:
-                    y = np.minimum(p.peak_flops_per_s, c.value * x)
-                ax.plot(x, y, color=color, lw=1, ls="--", alpha=0.8, gid=f"ceiling-{p.name}-{c.name}")
-                if annotate:
-                    xi = x[-1] if c.kind == "compute" else min(p.peak_flops_per_s / c.value, x[-1]) / 3
-                    yi = c.value if c.kind == "compute" else c.value * xi
-                    ax.annotate(c.name, (xi, yi), textcoords="offset points", xytext=(-4, 3), ha="right",
-                                fontsize=7, color=color, gid=f"ceiling-label-{p.name}-{c.name}")
+            _draw_ceilings(ax, p, x, color, annotate)
 
     for j, (label, inten, measured) in enumerate(points):
         color = PALETTE[(j + (len(plats) if len(plats) > 1 else 0)) % len(PALETTE)]
@@ -159,13 +179,14 @@ def roofline(platforms: Platform | str | Iterable[Platform | str], workloads: It
             ax.annotate(label, (inten, y), textcoords="offset points", xytext=(-6 if left else 6, 5 + 10 * (j % 3)),
                         ha="right" if left else "left", fontsize=8, color=color, gid=f"point-label-{j}")
 
-    ax.set_xscale("log")
-    ax.set_yscale("log")
+    top = max([p.peak_flops_per_s for p in plats]) * (3 if log else 1.25)
+    if log:
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.xaxis.set_major_locator(LogLocator(base=10))
+        ax.xaxis.set_major_formatter(FuncFormatter(fmt_intensity_tick))
     ax.set_xlim(lo, hi)
-    top = max(p.peak_flops_per_s for p in plats) * 3
     ax.set_ylim(floor, top)
-    ax.xaxis.set_major_locator(LogLocator(base=10))
-    ax.xaxis.set_major_formatter(FuncFormatter(fmt_intensity_tick))
     ax.yaxis.set_major_formatter(EngFormatter(unit="FLOP/s"))
     ax.set_xlabel("arithmetic intensity I (FLOP/byte)")
     ax.set_ylabel("attainable performance (FLOP/s)")
@@ -174,4 +195,50 @@ def roofline(platforms: Platform | str | Iterable[Platform | str], workloads: It
         ax.set_title(title)
     if legend:
         ax.legend(loc="lower right", fontsize=8)
+    return ax
+
+
+def _draw_ceilings(ax: Axes, p: Platform, x: np.ndarray, color: str, annotate: bool) -> None:
+    """Ceilings under ``p``'s roof (thin dashed) and its faster memory levels as roofs of their own (dash-dot)."""
+    hi = x[-1]
+    for c in _ceilings_under(p):
+        if c.kind == "compute":       # an in-core ceiling: flat at c, under the slope
+            y = np.minimum(c.value, p.bandwidth * x)
+            xi, yi = hi, c.value
+        else:                         # a bandwidth ceiling: a lower slope, under the flat roof
+            y = np.minimum(p.peak_flops_per_s, c.value * x)
+            xi = min(p.peak_flops_per_s / c.value, hi) / 10   # on the slope, a decade below the roof
+            yi = c.value * xi
+        ax.plot(x, y, color=color, lw=1, ls="--", alpha=0.8, gid=f"ceiling-{p.name}-{c.name}")
+        if annotate:
+            ax.annotate(c.name, (xi, yi), textcoords="offset points", xytext=(-4, 3), ha="right",
+                        fontsize=7, color=color, gid=f"ceiling-label-{p.name}-{c.name}")
+    for name, bw in level_roofs(p):   # a faster level: a roof of its own, above this one
+        ax.plot(x, np.minimum(p.peak_flops_per_s, bw * x), color=color, lw=1.4, ls="-.", alpha=0.8,
+                gid=f"level-{p.name}-{name}")
+        if annotate:
+            xi = min(p.peak_flops_per_s / bw, hi) / 3
+            ax.annotate(f"{name} roof", (xi, bw * xi), textcoords="offset points", xytext=(-4, 3), ha="right",
+                        fontsize=7, color=color, gid=f"level-label-{p.name}-{name}")
+
+
+def move_arrow(ax: Axes, platform: Platform | str, before: Any, after: Any, *, label: str | None = None,
+               platform_after: Platform | str | None = None) -> Axes:
+    """An arrow on a roofline from workload ``before`` to ``after`` (each drawn on its roof: ``platform``, and
+    ``platform_after`` if the machine changes), the two points in the before / after colours (never the
+    region colours). For a wall (re-read traffic moving the point left) or an optimisation. Notebooks 02, 04."""
+    from . import platforms as catalogue
+
+    p0 = catalogue.get(platform)
+    p1 = p0 if platform_after is None else catalogue.get(platform_after)
+    (_, i0, m0), (_, i1, m1) = _point_of(before), _point_of(after)
+    a = (i0, float(p0.attainable(i0)) if m0 is None else m0)
+    b = (i1, float(p1.attainable(i1)) if m1 is None else m1)
+    ax.annotate("", xy=b, xytext=a, arrowprops={"arrowstyle": "-|>", "color": "#444444", "lw": 2,
+                                                "shrinkA": 6, "shrinkB": 6}, gid="move-arrow")
+    ax.plot(*a, "o", ms=9, color=BEFORE_COLOR, mec="black", mew=0.6, gid="move-before")
+    ax.plot(*b, "o", ms=9, color=AFTER_COLOR, mec="black", mew=0.6, gid="move-after")
+    if label:
+        ax.annotate(label, b, textcoords="offset points", xytext=(8, -14), fontsize=8, color="#444444",
+                    gid="move-label")
     return ax

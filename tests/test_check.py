@@ -80,7 +80,7 @@ ORACLES = {
     "kv_cache_bytes": 2 * 32 * 32 * 128 * 2 * 4096 * 8,  # 16 GiB
     "decode_time_s": (6_738_415_616 * 2 + 2 * 32 * 32 * 128 * 2 * 4096) / 3.35e12,
     "critical_batch": 989.4e12 / 3.35e12,
-    "max_batch_fit": int((80e9 - 6_738_415_616 * 2) // (2 * 32 * 32 * 128 * 2 * 2048)),  # 61 at 2048 tokens
+    "max_batch_fit": int((80 * 2**30 - 6_738_415_616 * 2) // (2 * 32 * 32 * 128 * 2 * 2048)),  # 67 at 2048 tokens
     "prefill_intensity": 2 * 2048 * 4096 * 4096 / ((2048 * 4096 + 4096 * 4096 + 2048 * 4096) * 2),
     "decode_intensity": 2 * 4096 * 4096 / ((4096 + 4096 * 4096 + 4096) * 2),
     "gqa_kv_bytes_per_token": 2 * 80 * 8 * 128 * 2,
@@ -90,6 +90,15 @@ ORACLES = {
     "measured_ridge": (2 * 2048**3 / 0.25) / (3 * 20_000_000 * 8 / 0.030),
     "dot_flops_per_s": 2 * 10_000_000 / 0.012,
     "dot_fraction_of_roof": (2e7 / 0.012) / (3 * 20_000_000 * 8 / 0.030 * 2e7 / ((2e7 + 1) * 8)),
+    # issue 11: both bounds, a wall, Little's law, saturation (closed forms on the 1080 Ti's 11.3e12 and 484e9)
+    "no_overlap_time_s": 2e9 / 11.3e12 + 0.5e9 / 484e9,
+    "overlap_speedup": (2e9 / 11.3e12 + 0.5e9 / 484e9) / (0.5e9 / 484e9),
+    "wall_intensity": 2e9 / 1.5e9,
+    "one_core_attainable": 24 * 64 / 100e-9 * 4,
+    "saturation_speedup": 11.3e12 / 484e9 / 0.5,
+    "saturation_k": math.ceil(11.3e12 / 484e9 / 0.5),          # 47
+    "speedup_at_k100": 11.3e12 / 484e9 / 0.5,                  # past the ridge: saturated
+    "compute_move_limit": 100 / (11.3e12 / 484e9),
 }
 
 
@@ -119,11 +128,37 @@ def test_verdicts_by_hand():
 
 def test_llm_answers_agree_with_the_full_model():
     # the simple estimates in set 05 against rl.llm's operator-by-operator model
-    assert expected("max_batch_fit") == rl.llm.max_batch("llama-2-7b", "h100-sxm", 2048) == 61
+    assert expected("max_batch_fit") == rl.llm.max_batch("llama-2-7b", "h100-sxm", 2048) == 67
     full = rl.llm.critical_batch_size("llama-2-7b", "h100-sxm")
     assert expected("critical_batch") < full < 1.25 * expected("critical_batch")
     step = float(rl.llm.analyze("llama-2-7b", "h100-sxm", "decode", batch=1, seq_len=4096).total_time_s())
     assert step == pytest.approx(expected("decode_time_s"), rel=0.05)
+
+
+def test_latency_throughput_answers_agree_with_single_decode_steps():
+    # the curve's points recomputed with rl.llm.analyze at the batches the library reports (batch 1, the wall)
+    a100 = "a100-80gb"
+    wall16 = rl.llm.max_batch("llama-2-7b", a100, 1024)
+    t1 = float(rl.llm.analyze("llama-2-7b", a100, "decode", 1, 1024).total_time_s())
+    tw = float(rl.llm.analyze("llama-2-7b", a100, "decode", wall16, 1024).total_time_s())
+    assert expected("lt_throughput_gain") == pytest.approx((wall16 / tw) / (1 / t1), rel=1e-9)
+    assert expected("lt_latency_cost") == pytest.approx(tw / t1, rel=1e-9)
+    crit = rl.llm.critical_batch_size("llama-2-7b", a100, 1024)
+    assert crit > wall16 and expected("lt_first_limit") == "b"                       # the wall comes first
+    crit4 = rl.llm.critical_batch_size("llama-2-7b", a100, 1024, w_bits=4)
+    wall4 = rl.llm.max_batch("llama-2-7b", a100, 1024, w_bits=4)
+    tc = float(rl.llm.analyze("llama-2-7b", a100, "decode", crit4, 1024, w_bits=4).total_time_s())
+    tw4 = float(rl.llm.analyze("llama-2-7b", a100, "decode", wall4, 1024, w_bits=4).total_time_s())
+    assert expected("lt_past_critical") == pytest.approx(tw4 / tc, rel=1e-9)
+    assert (wall4 / tw4) / (crit4 / tc) < 1.001                                        # no throughput past it
+
+
+def test_wall_and_saturation_choices():
+    assert check.evaluate("wall_or_ceiling", "c").passed
+    r = check.evaluate("wall_or_ceiling", "a")
+    assert not r.passed and "ceiling" in r.message and "moves left" in r.message
+    assert not check.evaluate("lt_first_limit", "a").passed and "memory wall comes first" in \
+        check.evaluate("lt_first_limit", "a").message
 
 
 def test_cnn_answers_use_rl_cnn():
@@ -157,7 +192,7 @@ def test_whole_number_answers_are_exact():
     assert check.evaluate("min_batch_compute_bound", 48).passed
     r = check.evaluate("min_batch_compute_bound", 47)
     assert not r.passed and "whole number" in r.message and "binary" not in r.message
-    assert check.evaluate("max_batch_fit", np.int64(61)).passed
+    assert check.evaluate("max_batch_fit", np.int64(67)).passed
 
 
 def test_whole_number_answers_allow_float_noise():
@@ -222,9 +257,10 @@ PLANTED = [
     ("speedup_double_bandwidth", lambda x: 0.5, "old time / new time"),  # new / old
     ("speedup_double_bandwidth", lambda x: 1.0, "doubling beta"),  # treated as compute-bound
     ("gemm_time_s", lambda x: 3 * 4096**2 * 4 / 484e9, "memory time"),
-    ("max_batch_fit", lambda x: 80e9 // (2 * 32 * 32 * 128 * 2 * 2048), "weights are in memory"),  # 74
+    ("max_batch_fit", lambda x: 80 * 2**30 // (2 * 32 * 32 * 128 * 2 * 2048), "weights are in memory"),  # 80
+    ("max_batch_fit", lambda x: (80e9 - 6_738_415_616 * 2) // (2 * 32 * 32 * 128 * 2 * 2048), "binary"),  # 61
     ("max_batch_fit", lambda x: x + 1, "round the quotient down"),
-    ("max_batch_fit", lambda x: (80e9 - 6_738_415_616 * 2) / (2 * 32 * 32 * 128 * 2 * 2048), "round"),  # 61.95
+    ("max_batch_fit", lambda x: (80 * 2**30 - 6_738_415_616 * 2) / (2 * 32 * 32 * 128 * 2 * 2048), "round"),  # 67.4
     # the stencil's boundary: the tolerance is 0.1 %, so counting the whole grid (0.4 % off) is a miss
     ("stencil_flops", lambda x: 9 * 1026 * 1026, "only the interior points"),
     ("stencil_bytes", lambda x: 2 * 1026 * 1026 * 4, "interior points only"),  # whole grid written
@@ -237,6 +273,19 @@ PLANTED = [
     ("vgg16_time_s", lambda x: rl.cnn.vgg16().bytes() / 484e9, "memory time"),
     ("batched_intensity_64", lambda x: 2 * 4096 * 64 * 4096 / (4096 * 4096 * 4), "input and 64 output"),
     ("prefill_intensity", lambda x: 2 * 2048 * 4096 * 4096 / (4096 * 4096 * 2), "weights only"),
+    # issue 11: the two bounds, a wall, one core's bandwidth, saturation, the latency-throughput curve
+    ("no_overlap_time_s", lambda x: 0.5e9 / 484e9, "perfect overlap"),
+    ("no_overlap_time_s", lambda x: 2e9 / 11.3e12, "add the memory"),
+    ("overlap_speedup", lambda x: 2.0, "only at the ridge"),
+    ("wall_intensity", lambda x: 4.0, "re-reads add bytes"),
+    ("one_core_attainable", lambda x: 484e9 * 4, "Little's law"),
+    ("one_core_attainable", lambda x: 24 * 64 / 100e-9, "min(pi, bandwidth x I)"),
+    ("saturation_k", lambda x: x - 1, "round up"),
+    ("speedup_at_k100", lambda x: 100.0, "stops at I_ridge / I_before"),
+    ("saturation_speedup", lambda x: 1 / x, "divide the other way round"),
+    ("lt_throughput_gain", lambda x: expected("lt_latency_cost"), "latency grows"),
+    ("lt_latency_cost", lambda x: expected("lt_throughput_gain"), "throughput grows"),
+    ("max_batch_fit", lambda x: (80e9 - 6_738_415_616 * 2) // (2 * 32 * 32 * 128 * 2 * 2048), "80 GiB"),
     # a reciprocal ratio is not told about FLOP/byte
     ("fusion_speedup", lambda x: 1 / x, "divide the other way round"),
     ("gqa_saving", lambda x: 1 / x, "divide the other way round"),

@@ -234,10 +234,20 @@ def test_replace_with_ceiling_and_dtypes():
     faster = p.replace(bandwidth=6.7e12)
     assert faster.ridge_point == pytest.approx(p.ridge_point / 2)
     assert p.bandwidth == 3.35e12  # the original is unchanged
-    c = p.with_ceiling("L2", 12e12, "memory").with_ceiling("no tensor cores", 30e12, "compute")
-    assert [(x.name, x.kind, x.value) for x in c.ceilings] == [("L2", "memory", 12e12),
+    c = p.with_ceiling("no prefetch", 2e12, "memory").with_ceiling("no tensor cores", 30e12, "compute")
+    assert [(x.name, x.kind, x.value) for x in c.ceilings] == [("no prefetch", "memory", 2e12),
                                                               ("no tensor cores", "compute", 30e12)]
     assert p.ceilings == ()
+    # a cache is faster than beta: not a ceiling under the roof but a roof of its own (a memory level)
+    with pytest.raises(ValueError, match="with_level"):
+        p.with_ceiling("L2", 12e12, "memory")
+    with pytest.raises(ValueError, match="under the roof"):
+        p.with_ceiling("twice the peak", 120e12, "compute")
+    l2 = p.with_level("L2", 12e12)
+    assert [(lv.name, lv.bandwidth) for lv in l2.levels] == [("L2", 12e12)] and l2.ceilings == ()
+    assert l2.for_level("L2").bandwidth == 12e12 and l2.for_level("L2").peak_flops_per_s == 60e12
+    with pytest.raises(KeyError, match="L3"):
+        l2.for_level("L3")
     assert p.peak("bf16") == 990e12 and p.peak("BFloat16") == 990e12
     b = p.for_dtype("bf16")
     assert (b.peak_flops_per_s, b.dtype) == (990e12, "bf16")
@@ -364,4 +374,5 @@ def test_public_api():
     for name in ["Platform", "Workload", "Ceiling", "attainable", "ridge_point", "kernels", "plot", "units",
                  "platforms"]:
         assert name in rl.__all__ and hasattr(rl, name)
-    assert set(rl.core.__all__) == {"Ceiling", "Platform", "Workload", "attainable", "ridge_point"}
+    assert set(rl.core.__all__) == {"Ceiling", "MemoryLevel", "Platform", "Workload", "attainable", "ridge_point",
+                                    "little_bandwidth"}

@@ -66,8 +66,8 @@ def test_user_config_is_accepted_everywhere():
 # ----------------------------------------------------------------------------------------- hand counts
 def test_tiny_decode_per_operator_hand_counts():
     # batch 3, 5 tokens cached -> attention over 6 keys; 16-bit everything (2 bytes).
-    r = rows(llm.analyze(TINY, A100, "decode", batch=3, seq_len=5))
-    # (flops, weight, act load, act store, kv load, kv store), each worked out by hand:
+    r = rows(llm.analyze(TINY, A100, "decode", batch=3, seq_len=5, flash_attention=False))
+    # (flops, weight, act load, act store, kv load, kv store), each worked out by hand (unfused attention):
     expected = {
         "attn_norm": (4 * 3 * 8, 8 * 2, 3 * 8 * 2, 3 * 8 * 2, 0, 0),
         "q_proj": (2 * 3 * 8 * 8, 8 * 8 * 2, 48, 48, 0, 0),
@@ -93,7 +93,7 @@ def test_tiny_decode_per_operator_hand_counts():
     for op, exp in expected.items():
         assert tuple(r[op][c] for c in cols) == exp, op
         assert r[op]["count"] == (1 if op in ("final_norm", "lm_head") else 2)
-    res = llm.analyze(TINY, A100, "decode", batch=3, seq_len=5)
+    res = llm.analyze(TINY, A100, "decode", batch=3, seq_len=5, flash_attention=False)
     total_flops = sum(r[op]["count"] * e[0] for op, e in expected.items())
     total_bytes = sum(r[op]["count"] * sum(e[1:]) for op, e in expected.items())
     assert res.total_flops() == total_flops and res.total_bytes() == total_bytes
@@ -105,14 +105,14 @@ def test_tiny_decode_per_operator_hand_counts():
 
 def test_tiny_prefill_attention_causal_flash_and_lm_head_keywords():
     # batch 2, prompt 4: 8 tokens; scores per head 4 x 4 = 16 (full) or 4*5/2 = 10 (causal_skip)
-    full = rows(llm.analyze(TINY, A100, "prefill", batch=2, seq_len=4))
+    full = rows(llm.analyze(TINY, A100, "prefill", batch=2, seq_len=4, flash_attention=False))
     assert full["qk_matmul"]["flops"] == 2 * (2 * 4 * 16) * 2
     assert full["qk_matmul"]["act_store_bytes"] == 2 * 4 * 16 * 2       # score matrix written
     assert full["qk_matmul"]["kv_load_bytes"] == 2 * 4 * 4 * 2          # K of 2 KV heads, not 4
     assert full["qk_matmul"]["act_load_bytes"] == 2 * 4 * 8 * 2         # Q of 4 heads
     assert full["softmax"]["act_load_bytes"] == full["softmax"]["act_store_bytes"] == 256
     assert full["sv_matmul"]["act_load_bytes"] == 256
-    causal = rows(llm.analyze(TINY, A100, "prefill", batch=2, seq_len=4, causal_skip=True))
+    causal = rows(llm.analyze(TINY, A100, "prefill", batch=2, seq_len=4, causal_skip=True, flash_attention=False))
     assert causal["qk_matmul"]["flops"] == 2 * (2 * 4 * 10) * 2
     assert causal["sv_matmul"]["flops"] == 2 * (2 * 4 * 10) * 2
     assert causal["softmax"]["flops"] == 5 * 2 * 4 * 10
@@ -128,13 +128,31 @@ def test_tiny_prefill_attention_causal_flash_and_lm_head_keywords():
 
 
 def test_flash_attention_removes_score_round_trip_on_a_real_model():
-    a = llm.analyze("llama-2-7b", A100, "prefill", 1, 4096)
+    a = llm.analyze("llama-2-7b", A100, "prefill", 1, 4096, flash_attention=False)
     b = llm.analyze("llama-2-7b", A100, "prefill", 1, 4096, flash_attention=True)
     scores = 32 * 4096 * 4096 * 2  # bytes of one layer's score matrix at 16 bits
     # QK^T store, softmax load + store, SV load: 4 score matrices per layer disappear
     assert a.total_bytes() - b.total_bytes() == pytest.approx(32 * 4 * scores)
     w = b.workloads()
     assert "attention (flash)" in [x.name for x in w] and "softmax" not in [x.name for x in w]
+
+
+def test_fused_attention_is_the_default_and_prefill_attention_is_compute_bound():
+    # Issue 11, error 3: serving engines fuse attention, so analyze / generate default to flash_attention=True.
+    # Fused, one head of prefill over T tokens does 4 T^2 d FLOPs (QK^T and SV) + 5 T^2 (softmax) and moves
+    # Q, K, V in and O out once: 4 T d elements of 2 bytes. I = (4 T^2 d + 5 T^2) / (8 T d) = T/2 + 5T/(8d):
+    # 512 + 5 = 517 FLOP/byte for Llama-2-7B (d = 128) at T = 1024 (the scaling book's S.T/(S+T) with S = T).
+    default = llm.analyze("llama-2-7b", A100, "prefill", 1, 1024)
+    assert default.options["flash_attention"] is True
+    t, d = 1024, 128
+    assert default.total_intensity("attention") == pytest.approx((4 * t * t * d + 5 * t * t) / (8 * t * d), rel=1e-9)
+    assert default.total_intensity("attention") == pytest.approx(517, rel=1e-9)
+    ridge = A100.peak("bf16") / A100.bandwidth
+    assert default.total_intensity("attention") > ridge and default.total_bound("attention") == "compute"
+    unfused = llm.analyze("llama-2-7b", A100, "prefill", 1, 1024, flash_attention=False)
+    assert unfused.total_bound("attention") == "memory"                  # the verdict flips with fusion
+    g = llm.generate("llama-2-7b", A100, 1024, 2)
+    assert g.ttft_s == default.total_time_s()
 
 
 # ----------------------------------------------------------------------------------------- linear layers
@@ -298,7 +316,7 @@ def test_max_batch_fits_at_it_not_one_more():
 
 # ----------------------------------------------------------------------------------------- outputs
 def test_renders_and_converts():
-    r = llm.analyze("llama-2-7b", A100, "decode", 1, 1024)
+    r = llm.analyze("llama-2-7b", A100, "decode", 1, 1024, flash_attention=False)
     text = str(r)
     assert "q_proj" in text and "lm_head" in text and "memory-bound" in text and "fits: yes" in text
     assert repr(r) == text
@@ -473,13 +491,13 @@ def test_generate_fits_covers_the_prefill_footprint():
     # A 4096-token prompt for 16 sequences without FlashAttention: the prefill's score matrices
     # (16 x 32 heads x 4096^2 x 2 B ~ 17 GB, softmax holds two) push its footprint past 80 GB, while
     # the first decode step (weights + KV cache, ~48 GB) fits. The run as a whole does not fit.
-    pre = llm.analyze("llama-2-7b", A100, "prefill", batch=16, seq_len=4096)
-    dec = llm.analyze("llama-2-7b", A100, "decode", batch=16, seq_len=4096)
+    pre = llm.analyze("llama-2-7b", A100, "prefill", batch=16, seq_len=4096, flash_attention=False)
+    dec = llm.analyze("llama-2-7b", A100, "decode", batch=16, seq_len=4096, flash_attention=False)
     assert pre.fits is False and dec.fits is True
-    g = llm.generate("llama-2-7b", A100, prompt_len=4096, gen_len=2, batch=16)
+    g = llm.generate("llama-2-7b", A100, prompt_len=4096, gen_len=2, batch=16, flash_attention=False)
     assert g.peak_memory_bytes == pytest.approx(max(pre.memory_bytes, dec.memory_bytes), rel=1e-12)
     assert g.fits is False
     # with a long generation the last decode step (largest KV cache) sets the peak
-    g2 = llm.generate("llama-2-7b", A100, prompt_len=100, gen_len=50, batch=2)
-    last = llm.analyze("llama-2-7b", A100, "decode", batch=2, seq_len=148)
+    g2 = llm.generate("llama-2-7b", A100, prompt_len=100, gen_len=50, batch=2, flash_attention=False)
+    last = llm.analyze("llama-2-7b", A100, "decode", batch=2, seq_len=148, flash_attention=False)
     assert g2.peak_memory_bytes == pytest.approx(last.memory_bytes, rel=1e-12) and g2.fits is True

@@ -276,7 +276,7 @@ def test_one_device_reproduces_the_numbers_from_before_exactly(plat_name, plat, 
     # Mistral-7B's sliding window (4096) did not exist then: at 8192 tokens its cache now holds 4096 tokens
     extra = {"sliding_window": False} if model == "mistral-7b" else {}
     for explicit in ({}, {"tp": 1, "pp": 1, "ep": 1, "micro_batches": 1}):
-        r = llm.analyze(model, plat, phase, batch, seq_len, **kwargs, **extra, **explicit)
+        r = llm.analyze(model, plat, phase, batch, seq_len, **{"flash_attention": False, **kwargs}, **extra, **explicit)
         got = {"flops": r.total_flops(), "bytes": r.total_bytes(), "time_s": r.total_time_s(),
                "memory_bytes": r.memory_bytes, "kv_cache_bytes": r.kv_cache_bytes,
                "weight_memory_bytes": r.weight_memory_bytes, "activation_bytes": r.activation_bytes}
@@ -287,7 +287,7 @@ def test_one_device_reproduces_the_numbers_from_before_exactly(plat_name, plat, 
 
 
 def test_one_device_generate_critical_and_max_batch_are_unchanged():
-    g = llm.generate("llama-2-7b", A100, 512, 64, 4)
+    g = llm.generate("llama-2-7b", A100, 512, 64, 4, flash_attention=False)
     assert {"ttft_s": g.ttft_s, "tpot_s": g.tpot_s, "total_s": g.total_s, "peak_memory_bytes": g.peak_memory_bytes} \
         == BASELINE["generate|llama-2-7b|A100|512|64|4"]
     g = llm.generate("mixtral-8x7b", H, 1000, 32, 8, flash_attention=True)
@@ -299,7 +299,8 @@ def test_one_device_generate_critical_and_max_batch_are_unchanged():
     assert llm.max_batch("llama-2-7b", A100, 4096) == BASELINE["max_batch|llama-2-7b|A100|4096"]
     assert llm.max_batch("llama-3-8b", H, 8192) == BASELINE["max_batch|llama-3-8b|H100|8192"]
     assert llm.max_batch("mixtral-8x7b", H.replace(memory_bytes=200e9), 2048) == BASELINE["max_batch|mixtral|H100big|2048"]
-    r = llm.analyze("llama-3-8b", A100, "decode", np.array([1, 7, 64])[:, None], np.array([10, 1000, 30000])[None, :])
+    r = llm.analyze("llama-3-8b", A100, "decode", np.array([1, 7, 64])[:, None], np.array([10, 1000, 30000])[None, :],
+                    flash_attention=False)
     assert np.asarray(r.total_time_s()).tolist() == BASELINE["grid|llama-3-8b|A100|decode"]["time_s"]
     assert np.asarray(r.memory_bytes).tolist() == BASELINE["grid|llama-3-8b|A100|decode"]["memory_bytes"]
 

@@ -25,7 +25,8 @@ H100 = rl.Platform(name="h100-like", peak_flops_per_s=989.4e12, bandwidth=3.35e1
 
 @pytest.fixture
 def ex():
-    return W.llm_explorer("llama-2-7b", A100, platforms=[A100, H100])
+    # unfused attention, so each of QKᵀ, softmax and SV is its own point (the default fuses them)
+    return W.llm_explorer("llama-2-7b", A100, platforms=[A100, H100], flash_attention=False)
 
 
 def _svg(ex):
@@ -71,7 +72,7 @@ def _check_points(ex, r, roof_pi, beta):
 
 
 def test_initial_view_is_decode_batch_1(ex):
-    r = rl.llm.analyze("llama-2-7b", A100, "decode", batch=1, seq_len=1024)
+    r = rl.llm.analyze("llama-2-7b", A100, "decode", batch=1, seq_len=1024, flash_attention=False)
     _check_points(ex, r, 312e12, 2.039e12)
     assert eng(r.total_time_s(), "s") in ex.text.value and "memory-bound" in ex.text.value
     assert ex.text.value.count("<tr>") == len(lw.numbers(r))
@@ -85,7 +86,7 @@ def test_initial_view_is_decode_batch_1(ex):
 def test_batch_slider_moves_linear_points_right(ex):
     before = _markers(_svg(ex), "rl-op-linear")[:, 0].copy()
     ex.set(batch=256)
-    r = rl.llm.analyze("llama-2-7b", A100, "decode", batch=256, seq_len=1024)
+    r = rl.llm.analyze("llama-2-7b", A100, "decode", batch=256, seq_len=1024, flash_attention=False)
     _check_points(ex, r, 312e12, 2.039e12)
     after = _markers(_svg(ex), "rl-op-linear")[:, 0]
     assert np.all(after > before + 100)                 # decode linear intensity ~ batch: far to the right
@@ -99,11 +100,11 @@ def test_batch_slider_moves_linear_points_right(ex):
 
 def test_seq_len_precision_platform_and_phase(ex):
     ex.set(seq_len=32768)
-    r = rl.llm.analyze("llama-2-7b", A100, "decode", 1, 32768)
+    r = rl.llm.analyze("llama-2-7b", A100, "decode", 1, 32768, flash_attention=False)
     assert eng(r.kv_cache_bytes, "B") in ex.text.value           # 512 KiB x 32769 tokens = 17.2 GB
     assert r.kv_cache_bytes == 512 * 1024 * 32769 and ex.state["kv_cache_bytes"] == r.kv_cache_bytes
     ex.set(precision="W4A16 KV8")
-    r = rl.llm.analyze("llama-2-7b", A100, "decode", 1, 32768, w_bits=4, kv_bits=8)
+    r = rl.llm.analyze("llama-2-7b", A100, "decode", 1, 32768, w_bits=4, kv_bits=8, flash_attention=False)
     assert eng(r.weight_memory_bytes, "B") in ex.text.value and eng(r.total_time_s(), "s") in ex.text.value
     ex.set(platform="h100-like")
     root = _svg(ex)
@@ -111,7 +112,7 @@ def test_seq_len_precision_platform_and_phase(ex):
     (ridge,) = _markers(root, "rl-ridge")
     np.testing.assert_allclose(ridge, _to_px(ax, 989.4e12 / 3.35e12, 989.4e12), atol=0.02)
     ex.set(phase="prefill")
-    r = rl.llm.analyze("llama-2-7b", H100, "prefill", 1, 32768, w_bits=4, kv_bits=8)
+    r = rl.llm.analyze("llama-2-7b", H100, "prefill", 1, 32768, w_bits=4, kv_bits=8, flash_attention=False)
     assert "time to first token" in ex.text.value and eng(r.total_time_s(), "s") in ex.text.value
     assert lw.numbers(r)["fits in memory"] in ex.text.value
     _check_points(ex, r, 989.4e12, 3.35e12)
@@ -119,14 +120,14 @@ def test_seq_len_precision_platform_and_phase(ex):
 
 def test_int8_precision_raises_the_roof(ex):
     ex.set(precision="W8A8 KV8 (int8)")
-    r = rl.llm.analyze("llama-2-7b", A100, "decode", 1, 1024, w_bits=8, a_bits=8, kv_bits=8)
+    r = rl.llm.analyze("llama-2-7b", A100, "decode", 1, 1024, w_bits=8, a_bits=8, kv_bits=8, flash_attention=False)
     assert r.peak_flops_per_s == 624e12
     _check_points(ex, r, 624e12, 2.039e12)
 
 
 def test_flash_attention_merges_attention_points_and_frees_memory(ex):
     ex.set(phase="prefill", seq_len=32768)
-    plain = rl.llm.analyze("llama-2-7b", A100, "prefill", 1, 32768)
+    plain = rl.llm.analyze("llama-2-7b", A100, "prefill", 1, 32768, flash_attention=False)
     # softmax reads and writes 32 heads x 32768² fp16 scores: 2 x 68.7 GB of activations
     assert plain.activation_bytes == 2 * 32 * 32768**2 * 2 and plain.fits is False
     assert lw.numbers(plain)["fits in memory"] in ex.text.value and "NO" in ex.text.value
@@ -141,6 +142,19 @@ def test_flash_attention_merges_attention_points_and_frees_memory(ex):
                                atol=0.02)
     assert flash.fits is True and lw.numbers(flash)["fits in memory"] in ex.text.value
     assert eng(flash.memory_bytes, "B") in ex.text.value
+
+
+def test_fused_attention_is_the_explorers_default_and_compute_bound_in_prefill():
+    ex = W.llm_explorer("llama-2-7b", A100, phase="prefill", platforms=[A100])
+    assert ex.controls["flash"].value is True and ex.state["result"].options["flash_attention"] is True
+    root = _svg(ex)
+    (point,) = _markers(root, "rl-op-attention")                       # one fused attention point
+    ax = _panel(root)
+    x = 517.0                                                          # T/2 + 5T/(8d) at T = 1024, d = 128
+    np.testing.assert_allclose(point, _to_px(ax, x, min(312e12, 2.039e12 * x)), atol=0.02)
+    assert ex.state["result"].total_bound("attention") == "compute"
+    ex.set(flash=False)
+    assert ex.state["result"].total_bound("attention") == "memory"
 
 
 def test_model_switch_to_gqa_shrinks_kv_cache(ex):

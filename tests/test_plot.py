@@ -211,7 +211,7 @@ def test_figure_renders(ax):
 
 def test_rcparams_unchanged_by_plotting(ax):
     before = dict(matplotlib.rcParams)
-    rl.plot.roofline([GTX, H100ISH.with_ceiling("L2", 10e12, "memory")], workloads(), ax=ax)
+    rl.plot.roofline([GTX, H100ISH.with_level("L2", 10e12)], workloads(), ax=ax)
     ax.figure.canvas.draw()
     plt.close(rl.plot.roofline(GTX).figure)
     after = dict(matplotlib.rcParams)

@@ -103,9 +103,9 @@ def _fake_triad(ws: int) -> M.MeasuredPoint:
 
 SIZES = [96 * 1024, 1536 * 1024, 96 * 2**20]
 EXPLORERS = {
-    "gemm": (lambda: W.gemm_explorer(), {"n": 2000, "dtype": "int8"}),
+    "gemm": (lambda: W.gemm_explorer(), {"n": 2000, "dtype": "fp16"}),
     "roofline": (lambda: W.roofline_explorer(), {"peak_flops_per_s": 1e15, "bandwidth": 3e12, "intensity": 0.02}),
-    "optimisation": (lambda: W.optimisation_explorer(), {"optimisation": 3}),
+    "optimisation": (lambda: W.optimisation_explorer(), {"move": "batch", "batch": 64}),
     "cnn": (lambda: W.cnn_explorer(), {"model": "resnet50", "platform": "raspberry-pi-5", "batch": 8}),
     "llm": (lambda: W.llm_explorer(), {"batch": 64, "phase": "prefill"}),
     "working_set": (lambda: W.working_set_explorer(_fake_machine(), sizes=SIZES, initial=SIZES[0],
@@ -301,6 +301,24 @@ def test_gemm_explorer_verdict_flips_at_n_141_on_the_1080ti():
     assert_at(line[0][1], to_px(ax, 1, GTX_PI / GTX_BETA)[1])
 
 
+def test_gemm_explorer_dtype_switches_the_roof():
+    # Issue 11, error 4: on the GTX 1080 Ti fp64 runs at 1/32 of the fp32 rate (ridge 0.73) and fp16 at 1/64
+    ex = W.gemm_explorer(n=300)
+    ex.set(dtype="fp64")
+    root = svg(ex)
+    ax = panel(root, "intensity")
+    ridge64 = GTX_PI / 32 / GTX_BETA
+    assert ex.state["ridge_point"] == pytest.approx(ridge64) and round(ridge64, 2) == 0.73
+    assert_at(polyline(root, "rl-ridge-line")[0][1], to_px(ax, 1, ridge64)[1])
+    ex.set(dtype="fp16", n=2)
+    assert ex.state["ridge_point"] == pytest.approx(GTX_PI / 64 / GTX_BETA) and ex.state["bound"] == "compute"
+    ex.set(dtype="int8")                                     # no int8 peak listed: no roof, no verdict, said so
+    root = svg(ex)
+    assert ex.state["bound"] is None and ex.state["ridge_point"] is None and not has(root, "rl-ridge-line")
+    assert "lists no int8 peak" in ex.text.value
+    assert dict(ex.controls["dtype"].options)["int8 (no int8 peak listed)"] == "int8"
+
+
 def test_gemm_explorer_dtype_changes_bytes_and_intensity_lines():
     ex = W.gemm_explorer(n=300)
     ex.set(dtype="fp16")
@@ -407,12 +425,14 @@ def test_move_summary_and_text(moves):
         rl.moves.elementwise_chain(10, 2, "False")
 
 
-def test_optimisation_explorer_arrow_goes_from_before_to_after(moves):
+def test_optimisation_explorer_arrow_goes_from_before_to_after():
+    gtx = rl.platforms.get("gtx-1080-ti")
     ex = W.optimisation_explorer("gtx-1080-ti")
-    for i, o in enumerate(moves.values()):
-        ex.set(optimisation=i)
+    for name, (_, control, _, default) in rl.moves.DRIVES.items():
+        ex.set(move=name)
+        o = rl.moves.drive(name, gtx, default)
         root = svg(ex)
-        ax = panel(root)
+        ax = panel(root, "roofline")
         before = (o.before.intensity, o.platform_before.attainable(o.before))
         after = (o.after.intensity, o.platform_after.attainable(o.after))
         assert_at(markers(root, "rl-before")[0], to_px(ax, *before))
@@ -420,31 +440,72 @@ def test_optimisation_explorer_arrow_goes_from_before_to_after(moves):
         (arrow,) = [g for g in root.iter(f"{NS}g") if "rl-arrow" in classes(g)]
         assert tuple(map(float, arrow.get("data-from").split())) == pytest.approx(before)
         assert tuple(map(float, arrow.get("data-to").split())) == pytest.approx(after)
-        changes_machine = o.name.startswith(("higher roof", "more bandwidth"))
-        assert has(root, "rl-roof-after") == changes_machine == ex.state["roof_changed"]
-        assert f"{o.speedup:.2f}x" in ex.text.value and o.name in ex.state["caption"]
+        assert has(root, "rl-roof-after") == (name in ("bandwidth", "peak")) == ex.state["roof_changed"]
+        assert ex.state["speedup"] == pytest.approx(o.speedup) and o.name in ex.state["caption"]
         # before / after are series colours, never the memory / compute verdict colours
         assert {*marker_fills(root, "rl-before"), *marker_fills(root, "rl-after")}.isdisjoint(
             {rl.plot.MEMORY_COLOR, rl.plot.COMPUTE_COLOR})
+        shown = {c for c, w in ex.controls.items() if w.layout.display != "none"}
+        assert shown == {"move", control} | ({"batch"} if name == "weight_bits" else set())
+
+
+def test_optimisation_explorer_speedup_saturates_at_ridge_over_intensity_before():
+    # Issue 11: a memory-side fix stops paying once the point is compute-bound, at I_ridge / I_before
+    gtx = rl.platforms.get("gtx-1080-ti")
+    ex = W.optimisation_explorer(gtx, move="tile", tile=8)
+    assert ex.state["bound_after"] == "memory" and not ex.state["crossed_ridge"]
+    i_before = 2 * 1024**3 / ((2 * 1024**3 + 1024**2) * 4)                      # 0.2498 FLOP/byte, no reuse
+    limit = (11.3e12 / 484e9) / i_before
+    assert ex.state["speedup_limit"] == pytest.approx(limit, rel=1e-12)
+    ex.set(tile=512)                                                           # far past the ridge
+    assert ex.state["crossed_ridge"] and ex.state["bound_after"] == "compute"
+    assert ex.state["speedup"] == pytest.approx(limit, rel=1e-12)
+    root = svg(ex)
+    right = panel(root, "speedup")
+    assert_at(markers(root, "rl-speedup-point")[0], to_px(right, 512, limit))
+    (lx0, ly0), (lx1, ly1) = polyline(root, "rl-limit")
+    assert ly0 == ly1 and ly0 == pytest.approx(to_px(right, 1, limit)[1], abs=0.02)
+    curve = [ex.state["curve"][t] for t in rl.moves.DRIVES["tile"][2]]
+    assert curve == sorted(curve) and curve[-1] == pytest.approx(limit) and max(curve) <= limit * (1 + 1e-12)
+    # the arrow crosses the ridge: before left of it, after right of it
+    assert ex.state["before_xy"][0] < gtx.ridge_point < ex.state["after_xy"][0]
+
+
+@pytest.mark.parametrize("name", list(rl.moves.DRIVES))
+def test_every_driven_move_stays_under_its_limit_and_reaches_it(name):
+    gtx = rl.platforms.get("gtx-1080-ti")
+    moves = [rl.moves.drive(name, gtx, v) for v in rl.moves.DRIVES[name][2]]
+    limit = moves[0].speedup_limit
+    assert all(m.speedup <= limit * (1 + 1e-12) for m in moves)
+    assert all(m.speedup_limit == pytest.approx(limit) for m in moves)
+    if name != "weight_bits":                  # its last point (2-bit weights) is already at the limit too
+        assert moves[-1].speedup == pytest.approx(limit) and moves[-1].bound_after != moves[0].bound_before
+    i0 = moves[0].before.intensity
+    ridge = gtx.ridge_point
+    assert limit == pytest.approx(ridge / i0 if moves[0].kind == "memory" else i0 / ridge, rel=1e-12)
 
 
 def test_optimisation_explorer_moved_roof_is_the_new_platform():
-    ex = W.optimisation_explorer(option="more bandwidth (β × 2)")
+    ex = W.optimisation_explorer(move="bandwidth", beta_factor=2)
     root = svg(ex)
-    ax = panel(root)
+    ax = panel(root, "roofline")
     (x0, x1), _, _ = ax
     ridge = GTX_PI / (2 * GTX_BETA)
     assert_at(polyline(root, "rl-roof-after"), [to_px(ax, x, min(GTX_PI, 2 * GTX_BETA * x)) for x in (x0, ridge, x1)])
-    with pytest.raises(KeyError, match="unknown optimisation"):
-        W.optimisation_explorer(option="more bandwith")
+    with pytest.raises(KeyError, match="unknown move"):
+        W.optimisation_explorer(move="more bandwith")
+    with pytest.raises(ValueError, match="tile must be one of"):
+        W.optimisation_explorer(tile=3)
+    with pytest.raises(KeyError, match="unknown control"):
+        W.optimisation_explorer(tiles=4)
 
 
-def test_optimisation_explorer_takes_the_notebooks_own_moves():
-    gtx = rl.platforms.get("gtx-1080-ti")
-    own = [rl.moves.tile(gtx, tile=t) for t in (8, 64, 512)]
-    ex = W.optimisation_explorer(gtx, moves=own, option=2)
-    assert ex.state["move"] is own[2] and ex.state["bound_after"] == "compute"
-    assert [label for label, _ in ex.controls["optimisation"].options] == [o.name for o in own]
+def test_batching_raises_throughput_and_says_each_request_waits_longer():
+    ex = W.optimisation_explorer(move="batch", batch=64)
+    o = ex.state["move"]
+    one = o.before.bytes / 64 / GTX_BETA                                       # one GEMV alone, memory-bound
+    assert o.time_after_s > one                                                # each request waits for the batch
+    assert "latency" in ex.text.value and f"{o.time_after_s / one:.3g}x" in ex.text.value
 
 
 # --- notebook 03: CNN explorer ---------------------------------------------------------------------
@@ -513,6 +574,21 @@ def test_cnn_explorer_dtype_and_edge_platform():
     assert_at(markers(root, "rl-ridge")[0], to_px(ax, nano.ridge_point, nano.peak_flops_per_s))
     assert_at(markers(root, "rl-network")[0], to_px(ax, ex.state["intensity"], nano.peak_flops_per_s))
     assert nano.display_name in ex.state["caption"] and nano.display_name in root.get("aria-label")
+
+
+def test_cnn_explorer_dtype_switches_the_roof_and_offers_only_listed_dtypes():
+    ex = W.cnn_explorer("gtx-1080-ti", model="mobilenet_v1", convention="honest")
+    assert [d for _, d in ex.controls["dtype"].options] == ["fp32", "fp16"]     # no int8 / bf16 peak on GP102
+    ex.set(dtype="fp16")
+    assert ex.state["platform"].peak_flops_per_s == GTX_PI / 64 and ex.state["bound"] == "compute"
+    root = svg(ex)
+    ax = panel(root)
+    assert_at(markers(root, "rl-ridge")[0], to_px(ax, GTX_PI / 64 / GTX_BETA, GTX_PI / 64))
+    ex.set(platform="a100-80gb")                                               # the menu follows the platform
+    assert [d for _, d in ex.controls["dtype"].options] == ["fp32", "fp16", "bf16", "int8"]
+    assert ex.controls["dtype"].value == "fp16" and ex.state["platform"].peak_flops_per_s == 312e12
+    ex.set(platform="raspberry-pi-5")
+    assert ex.controls["dtype"].value == "fp32" and ex.state["platform"].dtype == "fp32"
 
 
 def test_cnn_explorer_rejects_unknown_names():

@@ -1,4 +1,5 @@
-"""Exercise set 02, the roofline derived: ridge point, attainable performance, verdicts, units, a roof plot.
+"""Exercise set 02, the roofline derived: ridge point, attainable performance, verdicts, units, a roof plot, both time
+bounds, a wall against a ceiling, one core's bandwidth (Little's law).
 
 Expected values come from the GTX 1080 Ti in ``rl.platforms`` and ``rl.kernels`` (notebook 02).
 """
@@ -8,11 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 from .. import kernels, units
-from ..core import Platform
+from ..core import Platform, little_bandwidth
 from ._bank_common import GTX1080TI_BANDWIDTH, GTX1080TI_PEAK, gtx1080ti, verdict_why
 from ._engine import ask, question_set
 
-__all__ = ["SET_02", "H100_SPARSE_BF16", "H100_BANDWIDTH", "GEMV_N", "MEASURED_GIB_PER_S", "PLOT_INTENSITY"]
+__all__ = ["SET_02", "H100_SPARSE_BF16", "H100_BANDWIDTH", "GEMV_N", "MEASURED_GIB_PER_S", "PLOT_INTENSITY",
+           "BOUNDS_FLOPS", "BOUNDS_BYTES", "WALL_BYTES", "CORE_LINES", "LINE_BYTES", "LATENCY_S"]
 
 _S = "02"
 H100_SPARSE_BF16 = 1979e12  # FLOP/s, the H100 SXM datasheet's bf16 figure "with sparsity"
@@ -21,6 +23,10 @@ GEMV_N = 8192
 MEASURED_GIB_PER_S = 450.0  # a tool's reading, in GiB/s
 PLOT_INTENSITY = 4.0  # FLOP/byte
 PLOT_RANGE = (0.1, 1000.0)  # FLOP/byte: the intensities the roof plot must cover, as the question asks
+BOUNDS_FLOPS = 2e9  # FLOPs of the kernel in the "both bounds" questions
+BOUNDS_BYTES = 0.5e9  # bytes it moves by the compulsory count (I = 4 FLOP/byte)
+WALL_BYTES = 1.5e9  # bytes it really reads when capacity misses make it re-read data
+CORE_LINES, LINE_BYTES, LATENCY_S = 24, 64, 100e-9  # one core: cache-line misses in flight, line size, DRAM latency
 
 
 def _h100_dense() -> Platform:
@@ -37,6 +43,22 @@ def _roof_plot_expected() -> dict[str, Any]:
     p = gtx1080ti()
     return {"platform": p, "points": [(PLOT_INTENSITY, float(p.attainable(PLOT_INTENSITY)))],
             "xmin": PLOT_RANGE[0], "xmax": PLOT_RANGE[1]}
+
+
+def _bounds() -> tuple[float, float]:
+    """(overlapped, no-overlap) time bounds in seconds of the BOUNDS kernel on the 1080 Ti."""
+    p = gtx1080ti()
+    return p.time(BOUNDS_FLOPS, BOUNDS_BYTES), p.time_no_overlap(BOUNDS_FLOPS, BOUNDS_BYTES)
+
+
+def _one_core() -> Platform:
+    """The 1080 Ti with one core's bandwidth by Little's law (bytes in flight / latency) in place of β."""
+    return gtx1080ti().replace(bandwidth=little_bandwidth(CORE_LINES * LINE_BYTES, LATENCY_S))
+
+
+def _wall_or_ceiling_why() -> str:
+    return ("(a) scalar code and (b) one NUMA node lower a roof over a point that stays put: they are ceilings "
+            "(in-core, bandwidth). (c) re-reads add bytes, so the intensity falls and the point moves left: a wall")
 
 
 SET_02 = question_set(_S, "02_roofline_derived", (
@@ -64,4 +86,25 @@ SET_02 = question_set(_S, "02_roofline_derived", (
     ask("measured_bandwidth", _S, "number", lambda: MEASURED_GIB_PER_S * units.GiB, unit="bytes/s",
         quantity="bandwidth"),
     ask("roof_ax", _S, "roof_plot", _roof_plot_expected, points=2),
+    ask("no_overlap_time_s", _S, "number", lambda: _bounds()[1], unit="s", quantity="time",
+        hints=((_bounds()[0] / _bounds()[1], "that is the larger of the two times, the bound with perfect overlap; "
+                                             "one after the other, the compute time W / pi and the memory time Q / beta "
+                                             "add"),
+               (BOUNDS_FLOPS / GTX1080TI_PEAK / _bounds()[1], "that is only the compute time W / pi; add the memory "
+                                                              "time Q / beta"))),
+    ask("overlap_speedup", _S, "number", lambda: _bounds()[1] / _bounds()[0], unit="(a ratio)", quantity="ratio",
+        hints=((2 / (_bounds()[1] / _bounds()[0]), "2x is the largest gap between the bounds, reached only at the ridge, "
+                                                   "where both times are equal; here the memory time dominates"),)),
+    ask("wall_intensity", _S, "number", lambda: BOUNDS_FLOPS / WALL_BYTES, unit="FLOP/byte", quantity="intensity",
+        hints=((WALL_BYTES / BOUNDS_BYTES, "re-reads add bytes: divide the FLOPs by the bytes really "
+                                                           "moved, not the compulsory count (the point moves left)"),
+               (WALL_BYTES / (BOUNDS_BYTES + WALL_BYTES), "the 1.5e9 bytes already include the compulsory ones: they "
+                                                         "are all the kernel reads"))),
+    ask("wall_or_ceiling", _S, "choice", lambda: "c", choices=("a", "b", "c"), why=_wall_or_ceiling_why),
+    ask("one_core_attainable", _S, "number", lambda: _one_core().attainable(BOUNDS_FLOPS / BOUNDS_BYTES),
+        unit="FLOP/s", quantity="rate",
+        hints=((GTX1080TI_BANDWIDTH / _one_core().bandwidth, "one core cannot use the whole beta: its bandwidth is "
+                                                             "bytes in flight / latency (Little's law)"),
+               (1 / (BOUNDS_FLOPS / BOUNDS_BYTES), "that is one core's bandwidth in bytes/s; the attainable "
+                                                  "performance is min(pi, bandwidth x I)"))),
 ))

@@ -1,4 +1,5 @@
-"""Exercise set 04, optimisation directions: fusion, which roof to raise, batching a weight matrix.
+"""Exercise set 04, optimisation directions: fusion, which roof to raise, batching a weight matrix, where a move
+stops paying (I_ridge / I_before).
 
 Expected values come from the GTX 1080 Ti in ``rl.platforms`` and ``rl.kernels`` (notebook 04).
 """
@@ -10,13 +11,33 @@ from ..core import Workload
 from ._bank_common import GTX1080TI_BANDWIDTH, GTX1080TI_PEAK, gtx1080ti
 from ._engine import ask, question_set
 
-__all__ = ["SET_04", "N_FUSE", "I_MEM_KERNEL", "GEMM_N", "W_N"]
+__all__ = ["SET_04", "N_FUSE", "I_MEM_KERNEL", "GEMM_N", "W_N", "I_SATURATE", "K_FAR", "I_COMPUTE_KERNEL"]
 
 _S = "04"
 N_FUSE = 100_000_000
 I_MEM_KERNEL = 2.0  # FLOP/byte
 GEMM_N = 4096
 W_N = 4096  # a 4096 x 4096 fp32 weight matrix applied to a batch of vectors
+I_SATURATE = 0.5  # FLOP/byte: the memory-bound kernel whose bytes a move divides by k
+K_FAR = 100  # a k past the ridge
+I_COMPUTE_KERNEL = 100.0  # FLOP/byte: a compute-bound kernel under a faster chip
+
+
+def _byte_cut(k: float) -> float:
+    """Speed-up on the 1080 Ti of the I_SATURATE kernel when its bytes are divided by k (FLOPs kept): roofline times."""
+    p = gtx1080ti()
+    flops = 1e9                       # any size: the ratio depends on the intensity only
+    before = Workload("before", flops, flops / I_SATURATE)
+    return p.time(before) / p.time(Workload("after", flops, before.bytes / k))
+
+
+def _saturation_k() -> int:
+    """The smallest whole k that puts the kernel at or right of the ridge."""
+    p = gtx1080ti()
+    k = 1
+    while p.bound(I_SATURATE * k) != "compute":
+        k += 1
+    return k
 
 
 def _unfused() -> Workload:
@@ -75,4 +96,14 @@ SET_04 = question_set(_S, "04_optimisation_directions", (
                 "count the 64 input and 64 output vectors too, not only the weights"),)),
     ask("min_batch_compute_bound", _S, "number", _min_batch_compute_bound, unit="vectors", quantity="count",
         rtol=0.0),
+    ask("saturation_speedup", _S, "number", lambda: gtx1080ti().ridge_point / I_SATURATE, unit="(a ratio)",
+        quantity="ratio"),
+    ask("saturation_k", _S, "number", _saturation_k, unit="(a whole number)", quantity="count", rtol=0.0,
+        hints=(((_saturation_k() - 1) / _saturation_k(), "round up: at that k the intensity is still below the ridge",
+                1e-9),)),
+    ask("speedup_at_k100", _S, "number", lambda: _byte_cut(K_FAR), unit="(a ratio)", quantity="ratio",
+        hints=((K_FAR / _byte_cut(K_FAR), "past the ridge the kernel is compute-bound: its time cannot fall below "
+                                          "W / pi, so the speed-up stops at I_ridge / I_before, whatever k"),)),
+    ask("compute_move_limit", _S, "number", lambda: I_COMPUTE_KERNEL / gtx1080ti().ridge_point, unit="(a ratio)",
+        quantity="ratio"),
 ))

@@ -1,4 +1,5 @@
-"""Exercise set 05, LLM inference: weights and KV cache in bytes, decode time, prefill against decode, GQA.
+"""Exercise set 05, LLM inference: weights and KV cache in bytes, decode time, prefill against decode, GQA, and
+reading the latency–throughput curve.
 
 Expected values come from ``rl.llm`` (model configurations and counts), ``rl.kernels.gemm`` and the
 H100 SXM at its dense bf16 peak in ``rl.platforms`` (notebook 05).
@@ -6,29 +7,65 @@ H100 SXM at its dense bf16 peak in ``rl.platforms`` (notebook 05).
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from .. import kernels, llm, platforms, units
 from ..core import Platform, Workload
 from ._bank_common import verdict_why
 from ._engine import ask, question_set
 
 __all__ = ["SET_05", "LLM", "LLM_GQA", "LLM_GPU", "H100_BF16_PEAK", "H100_MEMORY", "CONTEXT", "FIT_CONTEXT", "KV_BATCH",
-           "LINEAR_K", "LINEAR_N", "PREFILL_TOKENS"]
+           "LINEAR_K", "LINEAR_N", "PREFILL_TOKENS", "CURVE_GPU", "CURVE_CONTEXT", "CURVE_PRECISIONS"]
 
 _S = "05"
 LLM = "llama-2-7b"
 LLM_GQA = "llama-2-70b"
 LLM_GPU = "h100-sxm"
 H100_BF16_PEAK = 989.4e12  # FLOP/s, dense bf16, H100 SXM
-H100_MEMORY = 80e9  # bytes
+H100_MEMORY = 80 * 2**30  # bytes: the datasheet's "80 GB" of HBM3 are binary, 80 GiB (nvidia-smi: 81,559 MiB usable)
 CONTEXT = 4096  # tokens in the KV cache
 FIT_CONTEXT = 2048  # tokens per sequence in the "how many fit" question (lecture 05 shows 4096 on the A100 80 GB)
 KV_BATCH = 8  # sequences
 LINEAR_K = LINEAR_N = 4096  # one 4096 x 4096 fp16 weight matrix
 PREFILL_TOKENS = 2048
+CURVE_GPU = "a100-80gb"  # the latency-throughput questions: Llama-2-7B decode on the A100 80GB
+CURVE_CONTEXT = 1024  # tokens cached
+CURVE_PRECISIONS = ((16, 16, 16), (4, 16, 16))  # (w_bits, a_bits, kv_bits): 16-bit and 4-bit weights
+
+
+@lru_cache(maxsize=1)
+def _lt_table():
+    """The curve the questions read (computed once): rl.llm.latency_throughput, as set 05 states it."""
+    return llm.latency_throughput(LLM, CURVE_GPU, seq_len=CURVE_CONTEXT, precisions=CURVE_PRECISIONS).to_dataframe()
+
+
+def _lt_point(w_bits: int, where: str) -> tuple[float, float]:
+    """(latency_s, tokens_per_s) at batch 1 (``where="batch1"``), the critical batch or the memory wall."""
+    df = _lt_table()
+    rows = df[df["precision"] == f"W{w_bits}A16KV16"]
+    row = {"batch1": rows[rows["batch"] == 1], "critical": rows[rows["critical"]],
+           "wall": rows[rows["at_capacity"]]}[where].iloc[0]
+    return float(row["latency_s"]), float(row["tokens_per_s"])
+
+
+def _lt_first_limit_why() -> str:
+    df = _lt_table()
+    wall = int(df[(df["precision"] == "W16A16KV16") & df["at_capacity"]]["batch"].iloc[0])
+    crit = llm.critical_batch_size(LLM, CURVE_GPU, CURVE_CONTEXT)
+    first, second = (("the critical batch", crit), ("the memory wall", wall)) if crit <= wall else \
+        (("the memory wall", wall), ("the critical batch", crit))
+    return (f"with 16-bit weights {first[0]} comes first (batch {first[1]}), {second[0]} later (batch {second[1]}): "
+            "read the critical and at_capacity columns")
+
+
+def _lt_first_limit() -> str:
+    """"a" if the critical batch comes before the memory wall with 16-bit weights, else "b"."""
+    df = _lt_table()
+    return "a" if df[(df["precision"] == "W16A16KV16")]["critical"].any() else "b"
 
 
 def _h100() -> Platform:
-    """The H100 SXM at its dense bf16 peak: 989.4e12 FLOP/s, 3.35e12 bytes/s, 80e9 bytes, as set 05 states it."""
+    """The H100 SXM at its dense bf16 peak: 989.4e12 FLOP/s, 3.35e12 bytes/s, 80 GiB, as set 05 states it."""
     return platforms.get(LLM_GPU, "bf16")
 
 
@@ -84,7 +121,10 @@ SET_05 = question_set(_S, "05_llm_prefill_decode", (
                ((_max_batch_simple() + 1) / _max_batch_simple(),
                 "round the quotient down: one more sequence would not fit", 1e-9),
                (_fit_quotient() / _max_batch_simple(),
-                "round the quotient down: a fraction of a sequence does not fit", 0.001))),
+                "round the quotient down: a fraction of a sequence does not fit", 0.001),
+               (((80e9 - _weight_bytes()) // (_kv_per_token() * FIT_CONTEXT)) / _max_batch_simple(),
+                "the H100's 80 GB of HBM are binary: 80 GiB = 80 x 2**30 bytes, not 80e9 (memory capacities "
+                "come in powers of two)", 1e-9))),
     ask("prefill_intensity", _S, "number", lambda: _prefill_linear().intensity, unit="FLOP/byte",
         quantity="intensity",
         hints=(((PREFILL_TOKENS * LINEAR_K + LINEAR_K * LINEAR_N + PREFILL_TOKENS * LINEAR_N)
@@ -102,4 +142,22 @@ SET_05 = question_set(_S, "05_llm_prefill_decode", (
         unit="bytes", quantity="bytes",
         hints=((8.0, "Llama-2-70B uses grouped-query attention: K and V have 8 heads, not 64"),)),
     ask("gqa_saving", _S, "number", lambda: llm.get(LLM_GQA).gqa_group, unit="(a ratio)", quantity="ratio"),
+    ask("lt_throughput_gain", _S, "number", lambda: _lt_point(16, "wall")[1] / _lt_point(16, "batch1")[1],
+        unit="(a ratio)", quantity="ratio",
+        hints=(((_lt_point(16, "wall")[0] / _lt_point(16, "batch1")[0])
+                / (_lt_point(16, "wall")[1] / _lt_point(16, "batch1")[1]),
+                "that is how much the latency grows; throughput is tokens/s (the tokens_per_s column)"),)),
+    ask("lt_latency_cost", _S, "number", lambda: _lt_point(16, "wall")[0] / _lt_point(16, "batch1")[0],
+        unit="(a ratio)", quantity="ratio",
+        hints=(((_lt_point(16, "wall")[1] / _lt_point(16, "batch1")[1])
+                / (_lt_point(16, "wall")[0] / _lt_point(16, "batch1")[0]),
+                "that is how much the throughput grows; latency is the time of one decode step (latency_s)"),)),
+    ask("lt_first_limit", _S, "choice", _lt_first_limit, choices=("a", "b"),
+        why=_lt_first_limit_why),
+    ask("lt_past_critical", _S, "number", lambda: _lt_point(4, "wall")[0] / _lt_point(4, "critical")[0],
+        unit="(a ratio)", quantity="ratio",
+        hints=(((_lt_point(4, "wall")[1] / _lt_point(4, "critical")[1])
+                / (_lt_point(4, "wall")[0] / _lt_point(4, "critical")[0]),
+                "that is the throughput ratio, which barely moves past the critical batch; the question asks for "
+                "the latency ratio"),)),
 ))

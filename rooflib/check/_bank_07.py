@@ -16,7 +16,7 @@ __all__ = ["SET_07", "MODEL", "GPU", "TP", "PREFILL_TOKENS", "DECODE_BATCH", "ME
 
 _S = "07"
 MODEL = "llama-3-70b"  # hidden 8192, intermediate 28672, 80 layers, bf16 (2 bytes per element)
-GPU = "h100-sxm"  # dense bf16 peak 989.4e12 FLOP/s, HBM 3.35e12 bytes/s, 80e9 bytes; NVLink 4
+GPU = "h100-sxm"  # dense bf16 peak 989.4e12 FLOP/s, HBM 3.35e12 bytes/s, 80 GiB; NVLink 4
 TP = 8  # GPUs in the tensor-parallel group
 PREFILL_TOKENS = 2048  # one prompt
 DECODE_BATCH = 32  # sequences in a decode step (one new token each)

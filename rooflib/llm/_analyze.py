@@ -29,7 +29,7 @@ SCALE_BITS = 16   # one fp16 scale per group of quantised weights (GPTQ, AWQ)
 
 
 def analyze(model: str | LLMConfig, platform: str | Platform, phase: Phase, batch: Any = 1, seq_len: Any = 1024,
-            w_bits: int = 16, a_bits: int = 16, kv_bits: int = 16, flash_attention: bool = False, *,
+            w_bits: int = 16, a_bits: int = 16, kv_bits: int = 16, flash_attention: bool = True, *,
             causal_skip: bool = False, lm_head: Literal["last", "all"] = "last",
             compute_dtype: str | None = None, past_len: Any = 0, w_group_size: int | None = None,
             embed_bits: int | None = None, sliding_window: bool = True, kv_block_size: int | None = None,
@@ -39,7 +39,10 @@ def analyze(model: str | LLMConfig, platform: str | Platform, phase: Phase, batc
 
     ``batch`` (sequences) and ``seq_len`` (new prompt tokens in prefill; tokens already cached in decode) are
     whole numbers >= 1 or numpy arrays of them; they broadcast, and every total then has the broadcast shape.
-    ``causal_skip``, ``flash_attention`` (True or False) and ``lm_head`` are the conventions in ``help(rl.llm)``;
+    ``causal_skip``, ``flash_attention`` (True or False) and ``lm_head`` are the conventions in ``help(rl.llm)``.
+    ``flash_attention=True`` is the default because serving engines (vLLM, TensorRT-LLM, SGLang) run fused
+    attention: QKᵀ, softmax and SV never write the score matrix, so prefill attention is compute-bound
+    (I ≈ S·T/(S+T) FLOP/byte per head dimension, T/2 for a prompt of T tokens); pass False for the unfused count;
     ``compute_dtype`` overrides the peak chosen by :func:`rl.llm.compute_dtype` (e.g. ``"fp16"``).
 
     Serving keywords (defaults leave notebook 05's numbers unchanged):

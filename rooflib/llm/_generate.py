@@ -26,6 +26,7 @@ class GenerateResult:
     total_s. ``decode_tokens_per_s``: batch / tpot_s (the steady decode rate). ``peak_memory_bytes``:
     the larger footprint of the prefill and the last decode step (weights + KV cache + activations);
     ``fits``: whether that peak fits the platform's memory (None if the platform lists none).
+    Attention is fused (FlashAttention) unless ``flash_attention=False`` is passed to ``generate``.
     ``devices``: devices serving the batch (tp x pp x ep; peak memory is per device); ``cached_len``: prompt
     tokens already cached before the prefill (prefix caching). Every time is a roofline lower bound. ``to_dataframe()``: one row per output token.
     """

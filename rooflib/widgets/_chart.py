@@ -100,7 +100,10 @@ def sig3(v: float, digits: int = 3) -> str:
     """A number to three (or ``digits``) significant digits, without an exponent between 1e-4 and 1e15
     (1000, not 1e+03)."""
     v = float(f"{v:.{digits}g}")
-    return f"{v:.16g}" if v == 0 or 1e-4 <= abs(v) < 1e15 else f"{v:.{digits}g}"
+    if v == 0 or 1e-4 <= abs(v) < 1e15:
+        text = repr(v)                  # the shortest text that reads back as v: 93.4, not 93.40000000000001
+        return text[:-2] if text.endswith(".0") else text
+    return f"{v:.{digits}g}"
 
 
 def _minor(lo: float, hi: float) -> list[float]:

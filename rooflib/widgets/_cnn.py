@@ -1,4 +1,6 @@
-"""Notebook 03: a network's layers and the whole network as points under a platform's roof."""
+"""Notebook 03: a network's layers and the whole network as points under a platform's roof. The dtype menu sets the
+bytes per weight and activation *and* the roof (``Platform.for_dtype``); it offers only the dtypes the chosen
+platform lists a peak for, and the text names the ones it leaves out."""
 
 from __future__ import annotations
 
@@ -19,12 +21,12 @@ from ._base import Explorer, Frame
 from ._chart import STYLE, Style, SvgFigure, sig3
 from ._roof import headroom, roof_panel, verdict_color
 
-__all__ = ["cnn_explorer", "cnn_frame", "FLAGS", "DTYPES", "BATCHES"]
+__all__ = ["cnn_explorer", "cnn_frame", "cnn_dtype_options", "FLAGS", "DTYPES", "BATCHES"]
 
 #: The convention toggles: control name -> (Convention field, label).
 FLAGS = {"fma2": "multiply-add = 2 FLOPs", "inputs": "count layer inputs",
          "norm_act": "BN / ReLU as separate memory passes"}
-DTYPES = ("fp32", "fp16", "int8")
+DTYPES = ("fp32", "fp16", "bf16", "int8")
 BATCHES = (1, 2, 4, 8, 16, 32, 64)
 
 
@@ -75,6 +77,11 @@ def cnn_frame(network: Any, platform: Platform, convention: Any, xlim: tuple[flo
     return Frame(fig.svg(), text, state)
 
 
+def cnn_dtype_options(platform: Platform) -> list[tuple[str, str]]:
+    """(label, dtype) for the dtypes of ``DTYPES`` that ``platform`` lists a peak for, each with its ridge point."""
+    return [(f"{d} (ridge {sig3(platform.for_dtype(d).ridge_point)})", d) for d in DTYPES if platform.has_peak(d)]
+
+
 def cnn_explorer(platform: Platform | str = "gtx-1080-ti", model: str = "mobilenet_v1",
                  convention: str = "blog", platforms: Sequence[str] | None = None,
                  xlim: tuple[float, float] = (0.05, 2e3), style: Style = STYLE) -> Explorer:
@@ -83,7 +90,8 @@ def cnn_explorer(platform: Platform | str = "gtx-1080-ti", model: str = "mobilen
     Controls: ``platform`` and ``model`` menus, a ``convention`` preset (``"blog"`` / ``"honest"`` from
     rl.cnn.CONVENTIONS, ``"custom"`` once a toggle differs), toggles ``fma2`` (a multiply-add is 2 FLOPs
     or 1), ``inputs`` (count each layer's input reads), ``norm_act`` (BN / ReLU layers as separate
-    memory passes), ``dtype`` (bytes per weight and activation) and ``batch``. Small dots are the layers
+    memory passes), ``dtype`` (bytes per weight and activation, and the roof: the platform's peak for that dtype;
+    only dtypes with a listed peak are offered) and ``batch``. Small dots are the layers
     (coloured by their verdict, each on its own roof), the star is the whole network. ``state`` has the
     whole network's ``bound``, ``time_layers_s`` (rl.cnn.Network.time) and ``time_whole_s``.
     """
@@ -106,7 +114,8 @@ def cnn_explorer(platform: Platform | str = "gtx-1080-ti", model: str = "mobilen
                                   description="model", **wide),
         "convention": widgets.Dropdown(options=[*presets, "custom"], value=convention, description="convention",
                                        **wide),
-        "dtype": widgets.Dropdown(options=list(DTYPES), value="fp32", description="dtype", **wide),
+        "dtype": widgets.Dropdown(options=cnn_dtype_options(plat), value=plat.dtype if plat.has_peak(plat.dtype)
+                                  else cnn_dtype_options(plat)[0][1], description="dtype", **wide),
         "batch": widgets.Dropdown(options=list(BATCHES), value=1, description="batch", **wide),
         "fma2": widgets.Checkbox(value=base.flops_per_mac == 2, description=FLAGS["fma2"], indent=False),
         "inputs": widgets.Checkbox(value=base.count_inputs, description=FLAGS["inputs"], indent=False),
@@ -115,6 +124,11 @@ def cnn_explorer(platform: Platform | str = "gtx-1080-ti", model: str = "mobilen
 
     def link(ex: Explorer, name: str) -> None:
         c = ex.controls
+        if name == "platform":                                              # the dtypes this platform has a roof for
+            p, old = plats[c["platform"].value], c["dtype"].value
+            options = cnn_dtype_options(p)
+            c["dtype"].options = options
+            c["dtype"].value = old if old in [d for _, d in options] else options[0][1]
         if name == "convention" and c["convention"].value in presets:      # a preset sets the toggles
             conv = presets[c["convention"].value]
             c["fma2"].value, c["inputs"].value = conv.flops_per_mac == 2, conv.count_inputs
@@ -128,7 +142,8 @@ def cnn_explorer(platform: Platform | str = "gtx-1080-ti", model: str = "mobilen
         conv = presets.get(v["convention"], cnn.HONEST).replace(
             flops_per_mac=2 if v["fma2"] else 1, count_inputs=v["inputs"], count_norm_act=v["norm_act"],
             bytes_per_element=v["dtype"], batch=v["batch"], name=v["convention"])
-        return cnn_frame(cnn.get(v["model"]), plats[v["platform"]], conv, xlim, style)
+        p = plats[v["platform"]]
+        return cnn_frame(cnn.get(v["model"]), p.for_dtype(v["dtype"]), conv, xlim, style)
 
     return Explorer(controls, draw, link=link,
                     rows=[["platform", "model", "convention", "dtype", "batch"], ["fma2", "inputs", "norm_act"]])

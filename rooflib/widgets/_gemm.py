@@ -1,4 +1,6 @@
-"""Notebook 01: the square GEMM. A matrix-size slider; work grows as n³, traffic as n², intensity as n."""
+"""Notebook 01: the square GEMM. A matrix-size slider; work grows as n³, traffic as n², intensity as n. The dtype
+menu changes the bytes per element *and* the roof: each dtype's ridge comes from the platform's peak for that
+dtype (``Platform.for_dtype``); a dtype the platform lists no peak for gets no ridge and no verdict."""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from ._base import Explorer, Frame, slider_layout
 from ._chart import STYLE, Style, SvgFigure, sig3
 from ._roof import verdict_color
 
-__all__ = ["gemm_explorer", "gemm_square_counts", "gemm_frame", "DTYPES"]
+__all__ = ["gemm_explorer", "gemm_square_counts", "gemm_frame", "dtype_options", "DTYPES"]
 
 DTYPES = ("fp64", "fp32", "fp16", "int8")
 
@@ -34,17 +36,28 @@ def gemm_square_counts(n: int, dtype: str | float = "fp32") -> dict[str, float]:
     return {"n": n, "flops": flops, "bytes": nbytes, "intensity": flops / nbytes}
 
 
+def dtype_options(platform: Platform, dtypes: tuple[str, ...] = DTYPES) -> list[tuple[str, str]]:
+    """(label, dtype) menu entries: each dtype with its ridge point on ``platform``, or "no peak listed"."""
+    return [(f"{d} (ridge {sig3(platform.for_dtype(d).ridge_point)})" if platform.has_peak(d)
+             else f"{d} (no {d} peak listed)", d) for d in dtypes]
+
+
 def gemm_frame(n: int, dtype: str, platform: Platform, n_max: int, style: Style = STYLE) -> Frame:
     """The GEMM explorer's view: left, FLOPs 2n³ and bytes 3n²·s against n; right, the intensity 2n/(3s)
-    against n with the platform's ridge point, the point coloured by the verdict."""
+    against n with the ridge point of the platform's ``dtype`` roof, the point coloured by the verdict (grey,
+    with no verdict, when the platform lists no peak for ``dtype``)."""
     c = gemm_square_counts(n, dtype)
     s = dtype_bytes(dtype)
     lib = gemm(c["n"], c["n"], c["n"], dtype)
-    bound = platform.bound(lib.intensity)
-    ridge = platform.ridge_point
+    roof = platform.for_dtype(dtype) if platform.has_peak(dtype) else None
+    bound = roof.bound(lib.intensity) if roof is not None else None
+    ridge = roof.ridge_point if roof is not None else None
+    color = verdict_color(bound) if bound is not None else "#888888"
+    verdict = (f"{bound}-bound on {platform.display_name}'s {dtype} roof (ridge {sig3(ridge)})" if roof is not None
+               else f"no verdict: {platform.display_name} lists no {dtype} peak, so there is no {dtype} roof")
     fig = SvgFigure(f"Square GEMM, n = {n}, {dtype}: {eng(c['flops'], 'FLOP')}s of work and "
-                    f"{eng(c['bytes'], 'B')} of traffic; intensity {sig3(c['intensity'], 4)} FLOP/byte against the "
-                    f"ridge point {sig3(ridge)} of {platform.display_name}: {bound}-bound.", style)
+                    f"{eng(c['bytes'], 'B')} of traffic; intensity {sig3(c['intensity'], 4)} FLOP/byte: {verdict}.",
+                    style)
     half = fig.style.width / 2
     ends = [1.0, float(n_max)]
     s_all = [dtype_bytes(d) for d in DTYPES]
@@ -61,35 +74,41 @@ def gemm_frame(n: int, dtype: str, platform: Platform, n_max: int, style: Style 
                corner="upper left")
     ilo = 2.0 / (3 * max(s_all)) / 3
     ihi = 2.0 * n_max / (3 * min(s_all)) * 3
-    right = fig.axes((0.7, n_max * 1.5), (min(ilo, ridge / 3), max(ihi, ridge * 3)), xlabel="matrix size n",
-                     ylabel="intensity (FLOP/byte)", span=(half, 2 * half), name="intensity",
+    ridges = [platform.for_dtype(d).ridge_point for d in DTYPES if platform.has_peak(d)]
+    right = fig.axes((0.7, n_max * 1.5), (min([ilo, *(r / 3 for r in ridges)]), max([ihi, *(r * 3 for r in ridges)])),
+                     xlabel="matrix size n", ylabel="intensity (FLOP/byte)", span=(half, 2 * half), name="intensity",
                      title="intensity grows as n")
-    fig.line(right, [right.xlim[0], right.xlim[1]], [ridge, ridge], color="black", width=2, dash="8 6",
-             cls="rl-ridge-line")
-    fig.label(right, right.xlim[1], ridge, f"ridge {sig3(ridge)}", dx=-8, dy=-10, anchor="end", cls="rl-ridge-label")
+    if ridge is not None:
+        fig.line(right, [right.xlim[0], right.xlim[1]], [ridge, ridge], color="black", width=2, dash="8 6",
+                 cls="rl-ridge-line")
+        fig.label(right, right.xlim[1], ridge, f"{dtype} ridge {sig3(ridge)}", dx=-8, dy=-10, anchor="end",
+                  cls="rl-ridge-label")
     fig.line(right, ends, [2.0 * x / (3 * s) for x in ends], color=PALETTE[1], cls="rl-intensity-line")
-    fig.marker(right, n, c["intensity"], color=verdict_color(bound), size=20, cls="rl-intensity-point",
-               title=f"n = {n}: {sig3(c['intensity'], 4)} FLOP/byte, {bound}-bound")
-    fig.label(right, n, c["intensity"], f"{bound}-bound", dx=-14, dy=-14, anchor="end", weight="bold",
-              color=verdict_color(bound), cls="rl-point-label")
+    word = f"{bound}-bound" if bound is not None else f"no {dtype} roof"
+    fig.marker(right, n, c["intensity"], color=color, size=20, cls="rl-intensity-point",
+               title=f"n = {n}: {sig3(c['intensity'], 4)} FLOP/byte, {word}")
+    fig.label(right, n, c["intensity"], word, dx=-14, dy=-14, anchor="end", weight="bold", color=color,
+              cls="rl-point-label")
     text = (f"<span style='font-size:130%'>n = {c['n']}, {dtype} ({s:g} bytes/element): "
             f"<b>{int(c['flops']):,} FLOPs</b>, <b>{c['bytes']:,.0f} bytes</b>, intensity "
-            f"2n/(3·{s:g}) = <b>{sig3(c['intensity'], 4)} FLOP/byte</b> &rarr; {bound}-bound on "
-            f"{html.escape(platform.display_name)} (ridge {sig3(ridge)})</span>")
-    state = dict(c, dtype=dtype, workload=lib, bound=bound, platform=platform, ridge_point=ridge)
+            f"2n/(3·{s:g}) = <b>{sig3(c['intensity'], 4)} FLOP/byte</b> &rarr; {html.escape(verdict)}</span>")
+    state = dict(c, dtype=dtype, workload=lib, bound=bound, platform=roof if roof is not None else platform,
+                 ridge_point=ridge, has_roof=roof is not None)
     return Frame(fig.svg(), text, state)
 
 
 def gemm_explorer(n: int = 256, dtype: str = "fp32", platform: Platform | str = "gtx-1080-ti",
                   n_max: int = 4096, style: Style = STYLE) -> Explorer:
     """Notebook 01: a matrix-size slider and a dtype menu for a square GEMM. Left panel: FLOPs and bytes
-    against n (FLOPs grow as n³, bytes as n²); right panel: intensity 2n/(3s) against n with the
-    platform's ridge point, so the size where GEMM turns compute-bound can be read off."""
+    against n (FLOPs grow as n³, bytes as n²); right panel: intensity 2n/(3s) against n with the ridge point of
+    the platform's roof for that dtype (``Platform.for_dtype``), so the size where GEMM turns compute-bound can be
+    read off. A dtype without a listed peak is marked so in the menu and gets no ridge and no verdict."""
     plat = catalogue.get(platform)
     n_max = positive_int("n_max", n_max)
     controls = {
         "n": widgets.IntSlider(value=n, min=1, max=n_max, step=1, description="matrix size n",
                                continuous_update=True, **slider_layout(description_width="120px")),
-        "dtype": widgets.Dropdown(options=list(DTYPES), value=dtype, description="dtype"),
+        "dtype": widgets.Dropdown(options=dtype_options(plat), value=dtype, description="dtype",
+                                  style={"description_width": "initial"}),
     }
     return Explorer(controls, lambda v: gemm_frame(v["n"], v["dtype"], plat, n_max, style))

@@ -129,13 +129,14 @@ def llm_frame(result: llm.LLMResult, style: Style = STYLE) -> Frame:
 def llm_explorer(model: str | llm.LLMConfig = "llama-2-7b", platform: str | Platform = "a100-80gb",
                  phase: str = "decode", batch: int = 1, seq_len: int = 1024,
                  precision: str = "W16A16 KV16 (bf16)", platforms: list[str | Platform] | None = None,
-                 model_names: list[str] | None = None, flash_attention: bool = False,
+                 model_names: list[str] | None = None, flash_attention: bool = True,
                  style: Style = STYLE) -> Explorer:
     """Notebook 05: per-operator roofline explorer of an LLM forward pass.
 
     ``platforms``: names or rl.Platform objects for the platform menu (default: ``DEFAULT_PLATFORMS`` found
     in the catalogue). Controls: ``model``, ``platform``, ``phase``, ``batch``, ``seq_len`` (prompt length in
-    prefill, cached tokens in decode), ``precision`` (see ``PRECISIONS``), ``flash`` (FlashAttention).
+    prefill, cached tokens in decode), ``precision`` (see ``PRECISIONS``), ``flash`` (FlashAttention, on by default as
+    in rl.llm.analyze: serving engines fuse attention).
     ``state["result"]`` is the current rl.llm.analyze result; ``state`` also has ``time_s``,
     ``tokens_per_s``, ``intensity``, ``bound`` ("memory" or "compute") and ``kv_cache_bytes``.
     """
