@@ -10,7 +10,7 @@ PORT   ?= 8888
 ROOTFLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 NBVAL  := --nbval --nbval-current-env --nbval-cell-timeout=300 --nbval-sanitize-with tests/sanitize.cfg
 
-.PHONY: lab test test-fast setup exercises zh release slides site bench readme-figure clean
+.PHONY: lab test test-fast setup exercises zh release check-env slides site bench readme-figure clean
 
 setup: $(STAMP)
 
@@ -43,6 +43,10 @@ exercises: $(STAMP)
 # The Chinese edition zh/ from the English notebooks and the catalogues in i18n/zh/ (CONTRIBUTING.md).
 zh: $(STAMP)
 	$(BIN)/python tools/make_zh.py
+
+# Check an installed environment (a hub image) as it is: no venv, no root, nothing installed.
+check-env:
+	$(PYTHON) -m rooflib.grade check-env
 
 # The student release (what a class receives): lectures, exercises and the library, no solutions/.
 # GRADED=02,05 (or CONFIG=file.toml holding graded = ["02", "05"]) ships those sets without their answer key.

@@ -662,3 +662,21 @@ def test_plot_data_without_marker_flags_still_checks():
     guide = sorted(x + [4.0])
     data["lines"][1] = [guide, (484e9 * np.asarray(guide)).tolist()]
     assert "marker" in check.evaluate("roof_ax", data).message
+
+
+def test_keyless_mode_loads_no_answer_key_and_checks_form_only():
+    """The grader runs submissions with ROOFLIB_CHECK_KEYLESS=1: a check there cannot be searched for the key."""
+    import subprocess
+    import sys
+
+    code = ("import rooflib.check as c\n"
+            "from rooflib.check._evaluate import answer_key, has_key\n"
+            "name = next(iter(c.QUESTIONS))\n"
+            "print(has_key(name), c.evaluate(name, 1.0).status)\n"
+            "try:\n    answer_key(name)\nexcept LookupError:\n    print('no key')\n")
+    env = {**__import__("os").environ, "ROOFLIB_CHECK_KEYLESS": "1"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout
+    assert out.split() == ["False", "received", "no", "key"]
+    env["ROOFLIB_CHECK_KEYLESS"] = "0"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout
+    assert out.split()[0] == "True"

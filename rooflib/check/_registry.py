@@ -1,6 +1,15 @@
-"""The question bank's index: every exercise set and question by name, in notebook order."""
+"""The question bank's index: every exercise set and question by name, in notebook order.
+
+With ``ROOFLIB_CHECK_KEYLESS=1`` in the environment every set loads without its answer key, as a
+graded set does in a student release: checks then validate form only. The grader sets it in the
+kernel that runs a submission, so no key is reachable from submitted code through the checker
+(the grader scores in its own process, where the keys are).
+"""
 
 from __future__ import annotations
+
+import dataclasses
+import os
 
 from .._validate import unknown_name
 from ._bank_01 import SET_01
@@ -12,10 +21,14 @@ from ._bank_06 import SET_06
 from ._bank_07 import SET_07
 from ._engine import Question, QuestionSet
 
-__all__ = ["QUESTION_SETS", "SETS", "QUESTIONS", "questions", "set_of"]
+__all__ = ["KEYLESS_ENV", "QUESTION_SETS", "SETS", "QUESTIONS", "questions", "set_of"]
+
+KEYLESS_ENV = "ROOFLIB_CHECK_KEYLESS"
 
 QUESTION_SETS: tuple[QuestionSet, ...] = (SET_01, SET_02, SET_03, SET_04, SET_05, SET_06, SET_07)
 """Every exercise set with its questions, in course order."""
+if os.environ.get(KEYLESS_ENV) == "1":
+    QUESTION_SETS = tuple(dataclasses.replace(s, keys=None, magnitudes=None) for s in QUESTION_SETS)
 
 SETS: dict[str, str] = {s.number: s.stem for s in QUESTION_SETS}
 """Exercise set number -> notebook stem (``exercises/<stem>.ipynb``, the lecture ``notebooks/<stem>.ipynb``)."""
