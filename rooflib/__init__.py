@@ -16,7 +16,7 @@ from typing import Any
 from . import kernels, platforms, units
 from .core import Ceiling, Platform, Workload, attainable, ridge_point
 
-_LAZY = ("plot", "cnn", "llm", "comm", "moves", "measure", "widgets", "check", "grade", "i18n")
+_LAZY = ("plot", "palette", "cnn", "llm", "comm", "moves", "measure", "widgets", "check", "grade", "i18n")
 
 __all__ = ["Ceiling", "Platform", "Workload", "attainable", "ridge_point", "kernels", "platforms", "units",
            *_LAZY]

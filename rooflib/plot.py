@@ -2,12 +2,13 @@
 Notebook 02.
 
 ``roofline`` draws a static matplotlib figure; the live explorers (rooflib.widgets) draw SVG in the
-browser with the same colours and tick labels, which live here and only here: ``MEMORY_COLOR``,
+browser with the same colours (from rl.palette, chosen for colour-blind learners) and tick labels: ``MEMORY_COLOR``,
 ``COMPUTE_COLOR``, ``PALETTE``, ``REGION_ALPHA``, ``BEFORE_COLOR`` / ``AFTER_COLOR`` (an optimisation's two points,
 never the region colours), ``fmt_intensity_tick``. Ceilings are drawn under the roof, a faster memory level
 (``Platform.levels``) as a roof of its own, and ``move_arrow`` draws a move or a wall as an arrow. matplotlib is imported
 when a figure is drawn, not when this module is imported. Nothing here changes matplotlib's
-global state: every style choice is passed to the artist.
+global state: every style choice is passed to the artist. ``show(fig)`` displays a figure with its alt
+text (``describe(fig)``: the platforms, ridge points and verdicts), which the site and the slides use.
 """
 
 from __future__ import annotations
@@ -19,21 +20,21 @@ import numpy as np
 
 from ._validate import positive
 from .core import Platform, Workload
-from .units import eng
+from .palette import COMPUTE_COLOR, HATCH_ALPHA, MEMORY_COLOR, PALETTE, REGION_ALPHA, REGIONS
+from .units import eng, fmt_bandwidth, fmt_flops
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
-__all__ = ["roofline", "move_arrow", "roof_curve", "intensity_range", "fmt_intensity_tick", "level_roofs",
+__all__ = ["roofline", "describe", "show", "move_arrow",
+           "roof_curve", "intensity_range", "fmt_intensity_tick", "level_roofs",
            "MEMORY_COLOR", "COMPUTE_COLOR", "PALETTE", "REGION_ALPHA", "BEFORE_COLOR", "AFTER_COLOR"]
 
-# The course's colours, used by rl.plot (matplotlib) and rl.widgets (SVG) alike.
-MEMORY_COLOR = "#d62728"    # memory-bound region (left of the ridge)
-COMPUTE_COLOR = "#2ca02c"   # compute-bound region (right of the ridge)
-PALETTE = ["#1f77b4", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf", "#7f7f7f", "#bcbd22"]
-REGION_ALPHA = 0.12         # opacity of the shaded memory / compute regions
-# Before / after an optimisation are not verdicts: series colours, never the two region colours.
-BEFORE_COLOR, AFTER_COLOR = PALETTE[0], PALETTE[2]
+# The course's colours live in rl.palette, chosen (and tested) to stay distinct for colour-blind learners;
+# rl.plot (matplotlib) and rl.widgets (SVG) both take them from there.
+# Before / after an optimisation are not verdicts: the two series colours furthest from the region colours.
+BEFORE_COLOR, AFTER_COLOR = PALETTE[0], PALETTE[1]
 
 
 def _as_platforms(platforms: Platform | str | Iterable[Platform | str]) -> list[Platform]:
@@ -123,6 +124,7 @@ def roofline(platforms: Platform | str | Iterable[Platform | str], workloads: It
       lifts it). ``scale="linear"``: linear axes from 0, where the slope of the roof *is* β (the blog's
       picture). Axes use engineering notation: x in FLOP/byte, y in FLOP/s. Returns the Axes.
     """
+    from matplotlib.colors import to_rgba
     from matplotlib.ticker import EngFormatter, FuncFormatter, LogLocator
 
     if scale not in ("log", "linear"):
@@ -148,11 +150,11 @@ def roofline(platforms: Platform | str | Iterable[Platform | str], workloads: It
     if shade:
         left = x <= first.ridge_point
         xl = np.append(x[left], first.ridge_point)
-        ax.fill_between(xl, floor, first.attainable(xl), color=MEMORY_COLOR, alpha=REGION_ALPHA, lw=0,
-                        label="memory-bound", gid="region-memory")
         xr = np.insert(x[~left], 0, first.ridge_point)
-        ax.fill_between(xr, floor, first.attainable(xr), color=COMPUTE_COLOR, alpha=REGION_ALPHA, lw=0,
-                        label="compute-bound", gid="region-compute")
+        for r, xs in ((REGIONS["memory"], xl), (REGIONS["compute"], xr)):   # colour and a hatch: no colour needed
+            ax.fill_between(xs, floor, first.attainable(xs), facecolor=to_rgba(r.color, REGION_ALPHA), lw=0,
+                            hatch=r.hatch, hatchcolor=to_rgba(r.color, HATCH_ALPHA), label=r.label,
+                            gid=f"region-{r.verdict}")
 
     for i, p in enumerate(plats):
         color = "black" if len(plats) == 1 else PALETTE[i % len(PALETTE)]
@@ -195,7 +197,45 @@ def roofline(platforms: Platform | str | Iterable[Platform | str], workloads: It
         ax.set_title(title)
     if legend:
         ax.legend(loc="lower right", fontsize=8)
+    ax.rl_alt = _roofline_alt(plats, points, title)     # what describe() says about this panel (alt text)
     return ax
+
+
+def _roofline_alt(plats: list[Platform], points: list[tuple[str, float, float | None]], title: str | None) -> str:
+    """A roofline in words (its alt text): each roof and its ridge point, each workload's verdict."""
+    first = plats[0]
+    roofs = "; ".join(f"{p.display_name}: peak {fmt_flops(p.peak_flops_per_s)}, bandwidth "
+                      f"{fmt_bandwidth(p.bandwidth)}, ridge point {p.ridge_point:.3g} FLOP/byte" for p in plats)
+    text = (f"{title}. " if title else "") + f"Roofline{'s' if len(plats) > 1 else ''} of {roofs}."
+    works = "; ".join(f"{label or f'workload {j + 1}'} at {inten:.3g} FLOP/byte is {first.bound(inten)}-bound"
+                      + (f" (measured {fmt_flops(m)})" if m else "") for j, (label, inten, m) in enumerate(points))
+    return text + (f" Under the {first.display_name} roof: {works}." if works else "")
+
+
+def describe(fig: Figure) -> str:
+    """Alt text for a matplotlib figure: per panel, what roofline() drew there (roofs, ridge points, verdicts),
+    else its title, axis labels and legend entries."""
+    parts = []
+    for ax in fig.axes:
+        text = getattr(ax, "rl_alt", "")
+        if not text:
+            legend = ax.get_legend()
+            bits = [ax.get_title(), *(f"{n}: {s}" for n, s in (("x", ax.get_xlabel()), ("y", ax.get_ylabel())) if s),
+                    "legend: " + ", ".join(t.get_text() for t in legend.get_texts()) if legend else ""]
+            text = "; ".join(b for b in bits if b)
+        if text:
+            parts.append(text if text.endswith(".") else text + ".")
+    return " ".join(parts)
+
+
+def show(fig: Figure) -> None:
+    """Display ``fig`` with its alt text (:func:`describe`) in the output's metadata (``"alt"``): the live figure
+    under ``%matplotlib widget`` (ipympl), else the picture. The static site and the slides make that text
+    the figure's accessible name (tools/alt_text.py). End a figure's cell with ``rl.plot.show(fig)``."""
+    from IPython.display import display
+
+    canvas = fig.canvas
+    display(canvas if hasattr(canvas, "_repr_mimebundle_") else fig, metadata={"alt": describe(fig)})
 
 
 def _draw_ceilings(ax: Axes, p: Platform, x: np.ndarray, color: str, annotate: bool) -> None:

@@ -40,6 +40,8 @@ from pathlib import Path
 
 import nbformat
 
+import alt_text  # tools/alt_text.py: alt text for figures, contrast fixes, named sliders
+
 ROOT = Path(__file__).resolve().parents[1]
 NPM_CACHE = ROOT / "build" / "npm"
 SITE_TITLE = "Roofline Lab"
@@ -69,7 +71,7 @@ SITE_CSS = """
 .rl-nav a { color: #f9fafb; text-decoration: none; }
 .rl-nav a:hover { text-decoration: underline; }
 .rl-nav .rl-home { font-weight: 600; margin-right: auto; }
-.rl-nav .rl-disabled { opacity: 0.4; }
+.rl-nav .rl-disabled { color: #9ca3af; }
 .rl-index { max-width: 52em; margin: 2em auto; padding: 0 1.2em;
   font: 16px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; color: #111827; }
 .rl-index h1 { font-size: 2em; margin-bottom: 0.2em; }
@@ -310,8 +312,11 @@ def convert(nb_path: Path, page_rel: str, site: Path, nav: str) -> str:
     tags.enabled = True
     exporter.register_preprocessor(tags, enabled=True)
     nb = nbformat.read(nb_path, as_version=4)
+    # speaker notes (slide_type "notes") are for the lecturer's view of the slides, not for the page
+    nb.cells = [c for c in nb.cells if c.get("metadata", {}).get("slideshow", {}).get("slide_type") != "notes"]
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": nb_path.stem}})
     body = add_local_widget_config(body, rel)
+    body = alt_text.postprocess(body, nb)
     css = f'<link rel="stylesheet" href="{rel}static/site.css">'
     body = body.replace("</head>", css + "\n</head>", 1)
     body = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + "\n" + nav, body, count=1)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..core import Platform, Workload
+from ..palette import HATCH_ALPHA, REGIONS
 from ..platforms import get as get_platform
 from ..units import eng
 from ._links import Link
@@ -74,11 +75,13 @@ def comm_roofline(platform: str | Platform, link: str | Link | None = None, kern
     roof = np.minimum(p.peak_flops_per_s, lk.bandwidth * x)
     floor = left.get_ylim()[0]
     below = x <= ridge
-    right.fill_between(np.append(x[below], ridge), floor, np.minimum(p.peak_flops_per_s,
-                       lk.bandwidth * np.append(x[below], ridge)), color=plot.MEMORY_COLOR, alpha=plot.REGION_ALPHA,
-                       lw=0, label="communication-bound", gid="region-communication")
-    right.fill_between(np.insert(x[~below], 0, ridge), floor, p.peak_flops_per_s, color=plot.COMPUTE_COLOR,
-                       alpha=plot.REGION_ALPHA, lw=0, label="compute-bound", gid="region-compute")
+    from matplotlib.colors import to_rgba
+
+    for r, xs, label, gid in ((REGIONS["memory"], np.append(x[below], ridge), "communication-bound", "communication"),
+                              (REGIONS["compute"], np.insert(x[~below], 0, ridge), "compute-bound", "compute")):
+        right.fill_between(xs, floor, np.minimum(p.peak_flops_per_s, lk.bandwidth * xs), lw=0, label=label,
+                           facecolor=to_rgba(r.color, plot.REGION_ALPHA), hatch=r.hatch,
+                           hatchcolor=to_rgba(r.color, HATCH_ALPHA), gid=f"region-{gid}")
     right.plot(x, roof, color="black", lw=2.2, gid="roof-link")
     right.plot([ridge], [p.peak_flops_per_s], "o", color="black", ms=6, gid="ridge-link")
     right.annotate(f"ridge π/β_link {ridge:,.0f} FLOP/B", (ridge, p.peak_flops_per_s), textcoords="offset points",
@@ -103,6 +106,11 @@ def comm_roofline(platform: str | Platform, link: str | Link | None = None, kern
     right.grid(True, which="major", alpha=0.3)
     right.set_title(f"link roofline: {lk.display_name.split(' (')[0]}, β_link = {eng(lk.bandwidth, 'B/s')} one way")
     right.legend(loc="lower right", fontsize=8)
+    verdicts = "; ".join(f"{label} at {tb.flops / tb.link_bytes:.3g} FLOP per link byte is "
+                         f"{'communication' if tb.flops / tb.link_bytes < ridge else 'compute'}-bound"
+                         for label, tb in ks if tb.link_bytes > 0)
+    right.rl_alt = (f"{right.get_title()}: ridge point {ridge:,.0f} FLOP per link byte."
+                    + (f" {verdicts}." if verdicts else ""))                  # rl.plot.describe reads it
     if title is not None:
         left.figure.suptitle(title)
     return left, right

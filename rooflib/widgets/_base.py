@@ -161,7 +161,8 @@ def slider_layout(width: str = "560px", description_width: str = "200px") -> dic
 
 def figure(figsize: tuple[float, float] = FIGSIZE) -> tuple[Any, Any]:
     """A large (projector-sized) static matplotlib figure and its Axes, not shown by itself: draw on it
-    with rl.plot, then end the cell with ``fig.canvas`` under ``%matplotlib widget`` (notebooks 02-06)."""
+    with rl.plot, then end the cell with ``rl.plot.show(fig)`` (the live figure under ``%matplotlib widget``,
+    with its alt text; notebooks 02-07)."""
     import matplotlib.pyplot as plt
 
     with plt.ioff():

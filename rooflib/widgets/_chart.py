@@ -203,6 +203,10 @@ class SvgFigure:
         """Width in pixels of a :meth:`caption` holding ``lines``."""
         return max((text_width(s, size or self.style.label_font) for s in lines), default=0) + 20
 
+    def defs(self, markup: str) -> None:
+        """SVG definitions (hatch patterns) used by this figure's shapes; their ids must be unique on the page."""
+        self._parts.insert(0, markup)
+
     # -- shapes in data coordinates (lines and areas clipped to the panel)
     def _clipped(self, ax: LogAxes, element: str) -> str:
         """``element`` inside a nested <svg> the size of the panel, which clips it (no ids needed)."""

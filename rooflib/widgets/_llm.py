@@ -37,7 +37,7 @@ DEFAULT_PLATFORMS = ("a100-80gb", "h100-sxm", "h200", "b200", "mi300x", "rtx-409
 #: How each group of operators is drawn: group -> (legend label, colour, marker shape).
 KINDS = {"linear": ("linear layers (q/k/v/o, MLP, LM head)", PALETTE[0], "circle"),
          "attention": ("attention (QKᵀ, softmax, SV)", PALETTE[2], "square"),
-         "other": ("norms, activation, residual adds", PALETTE[6], "triangle")}
+         "other": ("norms, activation, residual adds", PALETTE[4], "triangle")}
 
 
 def point_coordinates(result: llm.LLMResult) -> dict[str, np.ndarray]:

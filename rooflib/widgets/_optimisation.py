@@ -28,7 +28,7 @@ from ._roof import draw_roof, roof_panel
 
 __all__ = ["optimisation_explorer", "move_frame", "drive_frame", "BEFORE_COLOR", "AFTER_COLOR", "LIMIT_COLOR"]
 
-LIMIT_COLOR = PALETTE[1]     # the saturation line: neither a region colour nor before / after
+LIMIT_COLOR = PALETTE[4]     # the saturation line: neither a region colour nor before / after
 
 
 def _limit_words(move: Move) -> str:

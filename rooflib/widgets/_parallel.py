@@ -69,7 +69,7 @@ def _limits(values: list[float], fallback: tuple[float, float]) -> tuple[float, 
 def parallel_frame(model: Any, plat: Platform, phase: str, devices: int, split: tuple[int, int], link: comm.Link,
                    batch: int, seq_len: int, bits: dict) -> Frame:
     """The explorer's view: latency against tokens/s for every split of ``devices``, the current layout at
-    ``batch`` as a star (red when it does not fit), its memory wall (square) and critical batch (diamond).
+    ``batch`` as a star (orange when it does not fit), its memory wall (square) and critical batch (diamond).
     ``bits``: keywords for rl.llm.analyze (``w_bits``, ``a_bits``, ``kv_bits``, ``micro_batches``)."""
     tp, pp = split
     cfg = llm.get(model)

@@ -1,13 +1,14 @@
 """The roofline drawn in SVG: a panel with log-log axes in FLOP/byte and FLOP/s, the memory- and
 compute-bound regions under the roof, the roof min(π, β·I) and its ridge point, marked and labelled.
-Shared by every explorer that shows a roof (notebooks 02-06). Colours come from rl.plot."""
+Shared by every explorer that shows a roof (notebooks 02-06). Colours and hatches come from rl.palette."""
 
 from __future__ import annotations
 
+import hashlib
 import math
 
 from ..core import Platform
-from ..plot import COMPUTE_COLOR, MEMORY_COLOR, REGION_ALPHA
+from ..palette import COMPUTE_COLOR, MEMORY_COLOR, REGION_ALPHA, svg_hatch_defs, svg_hatch_fill
 from ..units import eng
 from ._chart import LogAxes, SvgFigure, sig3
 
@@ -57,11 +58,15 @@ def roof_panel(fig: SvgFigure, platform: Platform, xlim: tuple[float, float], yl
     floor = ylim[0]
     st = fig.style
     if shade:
+        hatch = "rl-hatch-" + hashlib.sha1(fig.alt.encode()).hexdigest()[:10]   # ids unique per figure on a page
+        fig.defs(svg_hatch_defs(hatch))
         r = min(max(ridge, lo), hi)
         if r > lo:
             xs, ys = roof_corners(platform, (lo, r))
             fig.polygon(ax, [lo, *xs, r], [floor, *ys, floor], fill=MEMORY_COLOR, opacity=REGION_ALPHA,
                         cls="rl-region-memory")
+            fig.polygon(ax, [lo, *xs, r], [floor, *ys, floor], fill=svg_hatch_fill("memory", hatch), opacity=1,
+                        cls="rl-hatch-memory")
             if ax.x(r) - ax.x(lo) > 170:
                 fig.text(ax.x(lo) + 10, ax.box[1] + ax.box[3] - 10, "memory-bound", color=MEMORY_COLOR,
                          weight="bold", cls="rl-region-label")
@@ -69,6 +74,8 @@ def roof_panel(fig: SvgFigure, platform: Platform, xlim: tuple[float, float], yl
             xs, ys = roof_corners(platform, (r, hi))
             fig.polygon(ax, [r, *xs, hi], [floor, *ys, floor], fill=COMPUTE_COLOR, opacity=REGION_ALPHA,
                         cls="rl-region-compute")
+            fig.polygon(ax, [r, *xs, hi], [floor, *ys, floor], fill=svg_hatch_fill("compute", hatch), opacity=1,
+                        cls="rl-hatch-compute")
             if ax.x(hi) - ax.x(r) > 170:
                 fig.text(ax.x(hi) - 10, ax.box[1] + ax.box[3] - 10, "compute-bound", color=COMPUTE_COLOR,
                          weight="bold", anchor="end", cls="rl-region-label")
