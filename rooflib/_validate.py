@@ -4,12 +4,32 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 from collections.abc import Iterable
 from numbers import Real
+from urllib.parse import urlparse
 
 import numpy as np
 
-__all__ = ["positive", "nonnegative", "positive_int", "intensity_array", "unknown_name"]
+__all__ = ["positive", "nonnegative", "positive_int", "intensity_array", "unknown_name", "lookup_key", "is_url",
+           "CATALOGUE_NAME"]
+
+CATALOGUE_NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+"""How a catalogue entry is named: lowercase letters and digits in hyphenated words (``"h100-sxm"``)."""
+
+
+def lookup_key(name: object) -> str:
+    """The key every catalogue looks a spelling up by: lowercase letters and digits only
+    (``"H100 SXM"`` -> ``"h100sxm"``, ``"NVLink 4"`` -> ``"nvlink4"``, ``"Llama-2-7B"`` -> ``"llama27b"``)."""
+    return re.sub(r"[^a-z0-9]", "", str(name).lower())
+
+
+def is_url(value: object) -> bool:
+    """True for an http(s) URL with a host and no spaces: what a catalogue accepts as a source."""
+    if not isinstance(value, str):
+        return False
+    parsed = urlparse(value)
+    return parsed.scheme in ("http", "https") and bool(parsed.netloc) and " " not in value
 
 
 def _as_float(name: str, value: object, what: str) -> float:

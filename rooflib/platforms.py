@@ -22,34 +22,20 @@ import tomllib
 from functools import lru_cache
 from importlib import resources
 from typing import Any
-from urllib.parse import urlparse
 
-from ._validate import unknown_name
+from ._validate import CATALOGUE_NAME, is_url, lookup_key, unknown_name
 from .core import Ceiling, MemoryLevel, Platform
 from .units import normalise_dtype
 
 __all__ = ["get", "names", "all_platforms", "records", "table"]
 
 _DATA = "platforms.toml"
-_NAME_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
-
-
-def _compact(name: str) -> str:
-    """The lookup key of a spelling: lowercase letters and digits only (``"H100 SXM"`` -> ``"h100sxm"``)."""
-    return re.sub(r"[^a-z0-9]", "", str(name).lower())
-
-
-def _is_url(value: object) -> bool:
-    if not isinstance(value, str):
-        return False
-    parsed = urlparse(value)
-    return parsed.scheme in ("http", "https") and bool(parsed.netloc)
 
 
 def _check_entry(entry: dict[str, Any]) -> None:
     """Raise ValueError if a catalogue entry breaks the file's conventions (caught at load time)."""
     name = entry.get("name")
-    if not isinstance(name, str) or not _NAME_RE.match(name):
+    if not isinstance(name, str) or not CATALOGUE_NAME.match(name):
         raise ValueError(f"catalogue name must be lowercase-hyphenated, got {name!r}")
     peaks = entry.get("peaks")
     if not isinstance(peaks, dict) or not peaks:
@@ -58,7 +44,7 @@ def _check_entry(entry: dict[str, Any]) -> None:
     if default not in peaks:
         raise ValueError(f"platform {name!r}: default dtype {default!r} has no peak (have {sorted(peaks)})")
     link = entry.get("interconnect")
-    if link is not None and (not isinstance(link, str) or not _NAME_RE.match(link)):
+    if link is not None and (not isinstance(link, str) or not CATALOGUE_NAME.match(link)):
         raise ValueError(f"platform {name!r}: interconnect must be a link catalogue name such as 'nvlink4', "
                          f"got {link!r}")
     _check_memory(name, entry)
@@ -69,7 +55,7 @@ def _check_entry(entry: dict[str, Any]) -> None:
     for key in figures:
         if key == "memory_bytes" and "memory_bytes" not in entry:
             continue
-        if not _is_url(sources.get(key)):
+        if not is_url(sources.get(key)):
             raise ValueError(f"platform {name!r}: figure {key!r} needs a source URL under sources.{key}")
 
 
@@ -116,7 +102,7 @@ def _load() -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
             raise ValueError(f"catalogue name {name!r} appears twice")
         by_name[name] = entry
         for spelling in [name, *entry.get("aliases", [])]:
-            key = _compact(spelling)
+            key = lookup_key(spelling)
             if index.get(key, name) != name:
                 raise ValueError(f"alias {spelling!r} of {name!r} collides with platform {index[key]!r}")
             index[key] = name
@@ -136,7 +122,7 @@ def records() -> list[dict[str, Any]]:
 def _unknown(name: object) -> KeyError:
     """KeyError for an unknown platform, naming the closest canonical names (aliases count as spellings)."""
     by_name, index = _load()
-    close_keys = difflib.get_close_matches(_compact(name), list(index), n=6, cutoff=0.5)
+    close_keys = difflib.get_close_matches(lookup_key(name), list(index), n=6, cutoff=0.5)
     close = list(dict.fromkeys(index[k] for k in close_keys))[:3]
     return unknown_name("platform", name, by_name, suggestions=close or None)
 
@@ -147,7 +133,7 @@ def _resolve(name: str) -> str:
         return name.name
     if not isinstance(name, str):
         raise KeyError(f"platform name must be a string such as 'h100-sxm', got {name!r}")
-    key = _compact(name)
+    key = lookup_key(name)
     index = _load()[1]
     if key in index:
         return index[key]
@@ -194,12 +180,14 @@ def all_platforms(dtype: str | None = None) -> list[Platform]:
     return [get(n, key) for n in names() if key is None or key in _load()[0][n]["peaks"]]
 
 
-def table(dtype: str | None = None) -> list[dict[str, Any]]:
-    """One row per platform: name, dtype, peak_flops_per_s (FLOP/s), bandwidth (bytes/s), ridge point (FLOP/byte),
-    memory (bytes), interconnect (a link catalogue name or None)."""
-    return [
+def table(dtype: str | None = None):
+    """The catalogue as a pandas DataFrame indexed by name: display_name, dtype, peak_flops_per_s (FLOP/s),
+    bandwidth (bytes/s), ridge_point (FLOP/byte), memory_bytes (bytes), interconnect (a link name or None)."""
+    import pandas as pd
+
+    return pd.DataFrame([
         {"name": p.name, "display_name": p.display_name, "dtype": p.dtype, "peak_flops_per_s": p.peak_flops_per_s,
          "bandwidth": p.bandwidth, "ridge_point": p.ridge_point, "memory_bytes": p.memory_bytes,
          "interconnect": p.interconnect}
         for p in all_platforms(dtype)
-    ]
+    ]).set_index("name")

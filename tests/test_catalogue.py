@@ -362,9 +362,10 @@ def test_all_platforms_and_table_filter_by_dtype():
     bf16 = cat.all_platforms("bf16")
     assert {p.name for p in bf16} == {r["name"] for r in RECORDS if "bf16" in r["peaks"]}
     assert all(p.dtype == "bf16" for p in bf16)
-    rows = cat.table()
-    assert [r["name"] for r in rows] == NAMES
-    for row in rows:
+    table = cat.table()
+    assert list(table.index) == NAMES
+    assert list(cat.table("bf16").index) == [p.name for p in bf16]
+    for row in table.reset_index().to_dict("records"):
         assert row["ridge_point"] == pytest.approx(row["peak_flops_per_s"] / row["bandwidth"])
 
 

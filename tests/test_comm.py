@@ -93,8 +93,9 @@ def test_published_link_figures():
 
 def test_link_kinds_and_table():
     assert {r["kind"] for r in RECORDS} <= set(comm.KINDS)
-    rows = comm.table()
-    assert [r["name"] for r in rows] == NAMES
+    table = comm.table()
+    assert list(table.index) == NAMES
+    rows = table.reset_index().to_dict("records")
     assert all(r["bandwidth"] <= r["quoted_bandwidth"] for r in rows)
 
 

@@ -13,23 +13,20 @@ from __future__ import annotations
 import copy
 import dataclasses
 import difflib
-import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from typing import Any
-from urllib.parse import urlparse
 
-from .._validate import nonnegative, positive, unknown_name
+from .._validate import CATALOGUE_NAME, is_url, lookup_key, nonnegative, positive, unknown_name
 from ..units import eng
 
 __all__ = ["Link", "KINDS", "get", "names", "records", "table"]
 
 KINDS = ("scale-up", "pcie", "network")
 _DATA = "interconnects.toml"
-_NAME_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _FIGURES = ("bandwidth", "quoted_bandwidth", "latency_s")
 _SLACK = 0.05  # a per-direction figure may sit up to 5 % below the quoted one (line encoding), never above
 
@@ -88,30 +85,18 @@ class Link:
                 f"latency {eng(self.latency_s, 's')} per step")
 
 
-def _compact(name: object) -> str:
-    """The lookup key of a spelling: lowercase letters and digits only (``"NVLink 4"`` -> ``"nvlink4"``)."""
-    return re.sub(r"[^a-z0-9]", "", str(name).lower())
-
-
-def _is_url(value: object) -> bool:
-    if not isinstance(value, str):
-        return False
-    parsed = urlparse(value)
-    return parsed.scheme in ("http", "https") and bool(parsed.netloc) and " " not in value
-
-
 def check_entry(entry: dict[str, Any]) -> None:
     """Raise ValueError if a catalogue entry breaks the file's conventions: uncited figure, bad name, a
     per-direction bandwidth that does not match the quoted figure, a missing note (run at load time)."""
     name = entry.get("name")
-    if not isinstance(name, str) or not _NAME_RE.match(name):
+    if not isinstance(name, str) or not CATALOGUE_NAME.match(name):
         raise ValueError(f"link name must be lowercase-hyphenated, got {name!r}")
     for key in _FIGURES:
         if key not in entry:
             raise ValueError(f"link {name!r}: figure {key!r} is missing")
     sources = entry.get("sources", {})
     for key in _FIGURES:
-        if not _is_url(sources.get(key)):
+        if not is_url(sources.get(key)):
             raise ValueError(f"link {name!r}: figure {key!r} needs a source URL under sources.{key}")
     if not isinstance(entry.get("quoted_both_directions"), bool):
         raise ValueError(f"link {name!r}: quoted_both_directions must be true or false")
@@ -143,7 +128,7 @@ def load(text: str) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
             raise ValueError(f"link name {name!r} appears twice")
         by_name[name] = entry
         for spelling in [name, *entry.get("aliases", [])]:
-            key = _compact(spelling)
+            key = lookup_key(spelling)
             if index.get(key, name) != name:
                 raise ValueError(f"alias {spelling!r} of {name!r} collides with link {index[key]!r}")
             index[key] = name
@@ -175,7 +160,7 @@ def get(link: str | Link) -> Link:
     if not isinstance(link, str):
         raise KeyError(f"link must be a rl.comm.Link or a catalogue name such as 'nvlink4', got {link!r}")
     by_name, index = _catalogue()
-    key = _compact(link)
+    key = lookup_key(link)
     if key in index:
         return _build(by_name[index[key]])
     close = difflib.get_close_matches(key, list(index), n=6, cutoff=0.5)
@@ -183,8 +168,8 @@ def get(link: str | Link) -> Link:
     raise unknown_name("link", link, by_name, suggestions=suggestions or None)
 
 
-def table() -> list[dict[str, Any]]:
-    """One row per link: name, kind, bandwidth (bytes/s per direction), quoted_bandwidth (bytes/s),
+def table():
+    """The link catalogue as a pandas DataFrame indexed by name: name, kind, bandwidth (bytes/s per direction), quoted_bandwidth (bytes/s),
     quoted_both_directions, latency_s (s per step)."""
     rows = []
     for n in names():
@@ -192,4 +177,6 @@ def table() -> list[dict[str, Any]]:
         rows.append({"name": link.name, "display_name": link.display_name, "kind": link.kind,
                      "bandwidth": link.bandwidth, "quoted_bandwidth": link.quoted_bandwidth,
                      "quoted_both_directions": link.quoted_both_directions, "latency_s": link.latency_s})
-    return rows
+    import pandas as pd
+
+    return pd.DataFrame(rows).set_index("name")

@@ -4,7 +4,6 @@ token, experts touched, and the dtype the matmuls run in. Notebook 05."""
 from __future__ import annotations
 
 import dataclasses
-import re
 import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
@@ -14,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from .. import platforms
-from .._validate import unknown_name
+from .._validate import lookup_key, unknown_name
 from ..core import Platform
 from ._checks import bits, count, counts, flag, scalar
 
@@ -97,17 +96,12 @@ class LLMConfig:
 
 
 # ------------------------------------------------------------------------------------------- catalogue
-def _key(name: str) -> str:
-    """The lookup key of a spelling: lowercase letters and digits only (``"Llama-2-7B"`` -> ``"llama27b"``)."""
-    return re.sub(r"[^a-z0-9]", "", name.lower())
-
-
 @lru_cache(maxsize=1)
 def _catalogue() -> tuple[dict[str, LLMConfig], dict[str, str]]:
     """(configs by name, lookup key -> name), read once from data/llm_models.toml."""
     text = resources.files("rooflib").joinpath("data", "llm_models.toml").read_text(encoding="utf-8")
     configs = {e["name"]: LLMConfig(**e) for e in tomllib.loads(text)["model"]}
-    return configs, {_key(n): n for n in configs}
+    return configs, {lookup_key(n): n for n in configs}
 
 
 def names() -> list[str]:
@@ -120,8 +114,8 @@ def get(name: str | LLMConfig) -> LLMConfig:
     if isinstance(name, LLMConfig):
         return name
     configs, index = _catalogue()
-    if isinstance(name, str) and _key(name) in index:
-        return configs[index[_key(name)]]
+    if isinstance(name, str) and lookup_key(name) in index:
+        return configs[index[lookup_key(name)]]
     raise unknown_name("model", name, configs)
 
 

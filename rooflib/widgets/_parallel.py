@@ -18,7 +18,7 @@ from ..core import Platform
 from ..plot import MEMORY_COLOR, PALETTE
 from ..units import eng
 from ._base import Explorer, Frame, slider_layout
-from ._chart import SvgFigure, decades, sig3
+from ._chart import SvgFigure
 
 __all__ = ["parallel_explorer", "parallel_frame", "splits", "PRECISIONS", "DEVICES", "BATCHES", "SEQ_LENS",
            "MICRO_BATCHES"]
