@@ -10,7 +10,7 @@ PORT   ?= 8888
 ROOTFLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 NBVAL  := --nbval --nbval-current-env --nbval-cell-timeout=300 --nbval-sanitize-with tests/sanitize.cfg
 
-.PHONY: lab test test-fast setup exercises zh release check-env slides site bench readme-figure clean
+.PHONY: lab test test-fast setup exercises zh release check-env present handouts slides site bench readme-figure clean
 
 setup: $(STAMP)
 
@@ -64,6 +64,16 @@ slides: $(STAMP)
 # The static site: executes every lecture notebook (a copy) and builds build/site/index.html
 site: $(STAMP)
 	$(BIN)/python tools/build_site.py --execute
+
+# Lecture mode, live: one lecture as slides with its widgets running (Voila in JupyterLab's server): make present NB=02
+present: $(STAMP)
+	@test -n "$(NB)" || { echo "usage: make present NB=02" >&2; exit 2; }
+	$(BIN)/python tools/slides/present.py $(NB) --port=$(PORT)
+
+# Lecture mode, printed: one PDF per deck, one slide per page -> build/handouts/
+handouts: slides
+	@tools/ensure_chromium.sh
+	$(BIN)/python tools/build_handouts.py
 
 bench: $(STAMP)
 	@for f in bench/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done

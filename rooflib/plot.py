@@ -20,6 +20,7 @@ import numpy as np
 
 from ._validate import positive
 from .core import Platform, Workload
+from .i18n import figure_text, font_kwargs, legend_kwargs, t, verdict
 from .palette import COMPUTE_COLOR, HATCH_ALPHA, MEMORY_COLOR, PALETTE, REGION_ALPHA, REGIONS
 from .units import eng, fmt_bandwidth, fmt_flops
 
@@ -153,7 +154,8 @@ def roofline(platforms: Platform | str | Iterable[Platform | str], workloads: It
         xr = np.insert(x[~left], 0, first.ridge_point)
         for r, xs in ((REGIONS["memory"], xl), (REGIONS["compute"], xr)):   # colour and a hatch: no colour needed
             ax.fill_between(xs, floor, first.attainable(xs), facecolor=to_rgba(r.color, REGION_ALPHA), lw=0,
-                            hatch=r.hatch, hatchcolor=to_rgba(r.color, HATCH_ALPHA), label=r.label,
+                            hatch=r.hatch, hatchcolor=to_rgba(r.color, HATCH_ALPHA),
+                            label=figure_text(f"plot.region_{r.verdict}"),
                             gid=f"region-{r.verdict}")
 
     for i, p in enumerate(plats):
@@ -161,9 +163,9 @@ def roofline(platforms: Platform | str | Iterable[Platform | str], workloads: It
         ax.plot(x, p.attainable(x), color=color, lw=2.2, label=p.display_name, gid=f"roof-{p.name}")
         ax.plot([p.ridge_point], [p.peak_flops_per_s], "o", color=color, ms=6, gid=f"ridge-{p.name}")
         if annotate:
-            ax.annotate(f"ridge {p.ridge_point:.3g} FLOP/B", (p.ridge_point, p.peak_flops_per_s),
-                        textcoords="offset points", xytext=(6, -14), fontsize=8, color=color,
-                        gid=f"ridge-label-{p.name}")
+            ax.annotate(figure_text("plot.ridge", ridge=p.ridge_point), (p.ridge_point, p.peak_flops_per_s),
+                        textcoords="offset points", xytext=(6, -14), fontsize="small", color=color,
+                        gid=f"ridge-label-{p.name}", **font_kwargs())
         if ceilings:
             _draw_ceilings(ax, p, x, color, annotate)
 
@@ -179,7 +181,8 @@ def roofline(platforms: Platform | str | Iterable[Platform | str], workloads: It
             # neighbouring labels step up in turn so they do not overlap.
             left = inten < first.ridge_point
             ax.annotate(label, (inten, y), textcoords="offset points", xytext=(-6 if left else 6, 5 + 10 * (j % 3)),
-                        ha="right" if left else "left", fontsize=8, color=color, gid=f"point-label-{j}")
+                        ha="right" if left else "left", fontsize="small", color=color, gid=f"point-label-{j}",
+                        **font_kwargs(label))
 
     top = max([p.peak_flops_per_s for p in plats]) * (3 if log else 1.25)
     if log:
@@ -190,26 +193,28 @@ def roofline(platforms: Platform | str | Iterable[Platform | str], workloads: It
     ax.set_xlim(lo, hi)
     ax.set_ylim(floor, top)
     ax.yaxis.set_major_formatter(EngFormatter(unit="FLOP/s"))
-    ax.set_xlabel("arithmetic intensity I (FLOP/byte)")
-    ax.set_ylabel("attainable performance (FLOP/s)")
+    ax.set_xlabel(figure_text("axis.intensity"), **font_kwargs())
+    ax.set_ylabel(figure_text("axis.performance"), **font_kwargs())
     ax.grid(True, which="major", alpha=0.3)
     if title is not None:
-        ax.set_title(title)
+        ax.set_title(title, **font_kwargs(title))
     if legend:
-        ax.legend(loc="lower right", fontsize=8)
+        ax.legend(loc="lower right", **legend_kwargs("small", *(p.display_name for p in plats)))
     ax.rl_alt = _roofline_alt(plats, points, title)     # what describe() says about this panel (alt text)
     return ax
 
 
 def _roofline_alt(plats: list[Platform], points: list[tuple[str, float, float | None]], title: str | None) -> str:
     """A roofline in words (its alt text): each roof and its ridge point, each workload's verdict."""
-    first = plats[0]
-    roofs = "; ".join(f"{p.display_name}: peak {fmt_flops(p.peak_flops_per_s)}, bandwidth "
-                      f"{fmt_bandwidth(p.bandwidth)}, ridge point {p.ridge_point:.3g} FLOP/byte" for p in plats)
-    text = (f"{title}. " if title else "") + f"Roofline{'s' if len(plats) > 1 else ''} of {roofs}."
-    works = "; ".join(f"{label or f'workload {j + 1}'} at {inten:.3g} FLOP/byte is {first.bound(inten)}-bound"
-                      + (f" (measured {fmt_flops(m)})" if m else "") for j, (label, inten, m) in enumerate(points))
-    return text + (f" Under the {first.display_name} roof: {works}." if works else "")
+    first, sep = plats[0], t("plot.alt_sep")
+    roofs = sep.join(t("plot.alt_roof", platform=p.display_name, peak=fmt_flops(p.peak_flops_per_s),
+                       bandwidth=fmt_bandwidth(p.bandwidth), ridge=f"{p.ridge_point:.3g}") for p in plats)
+    text = (t("plot.alt_title", title=title) if title else "") + t(
+        "plot.alt_rooflines" if len(plats) > 1 else "plot.alt_roofline", roofs=roofs)
+    works = sep.join(t("plot.alt_point", label=label or t("plot.alt_workload", n=j + 1), intensity=f"{inten:.3g}",
+                       verdict=verdict(first.bound(inten))) + (t("plot.alt_measured", rate=fmt_flops(m)) if m else "")
+                     for j, (label, inten, m) in enumerate(points))
+    return text + (t("plot.alt_under", platform=first.display_name, points=works) if works else "")
 
 
 def describe(fig: Figure) -> str:
@@ -221,7 +226,8 @@ def describe(fig: Figure) -> str:
         if not text:
             legend = ax.get_legend()
             bits = [ax.get_title(), *(f"{n}: {s}" for n, s in (("x", ax.get_xlabel()), ("y", ax.get_ylabel())) if s),
-                    "legend: " + ", ".join(t.get_text() for t in legend.get_texts()) if legend else ""]
+                    t("plot.describe_legend", entries=", ".join(x.get_text() for x in legend.get_texts()))
+                    if legend else ""]
             text = "; ".join(b for b in bits if b)
         if text:
             parts.append(text if text.endswith(".") else text + ".")
@@ -252,14 +258,15 @@ def _draw_ceilings(ax: Axes, p: Platform, x: np.ndarray, color: str, annotate: b
         ax.plot(x, y, color=color, lw=1, ls="--", alpha=0.8, gid=f"ceiling-{p.name}-{c.name}")
         if annotate:
             ax.annotate(c.name, (xi, yi), textcoords="offset points", xytext=(-4, 3), ha="right",
-                        fontsize=7, color=color, gid=f"ceiling-label-{p.name}-{c.name}")
+                        fontsize="small", color=color, gid=f"ceiling-label-{p.name}-{c.name}", **font_kwargs(c.name))
     for name, bw in level_roofs(p):   # a faster level: a roof of its own, above this one
         ax.plot(x, np.minimum(p.peak_flops_per_s, bw * x), color=color, lw=1.4, ls="-.", alpha=0.8,
                 gid=f"level-{p.name}-{name}")
         if annotate:
             xi = min(p.peak_flops_per_s / bw, hi) / 3
-            ax.annotate(f"{name} roof", (xi, bw * xi), textcoords="offset points", xytext=(-4, 3), ha="right",
-                        fontsize=7, color=color, gid=f"level-label-{p.name}-{name}")
+            ax.annotate(figure_text("plot.level_roof", name=name), (xi, bw * xi), textcoords="offset points",
+                        xytext=(-4, 3), ha="right", fontsize="small", color=color, gid=f"level-label-{p.name}-{name}",
+                        **font_kwargs(name))
 
 
 def move_arrow(ax: Axes, platform: Platform | str, before: Any, after: Any, *, label: str | None = None,
@@ -279,6 +286,6 @@ def move_arrow(ax: Axes, platform: Platform | str, before: Any, after: Any, *, l
     ax.plot(*a, "o", ms=9, color=BEFORE_COLOR, mec="black", mew=0.6, gid="move-before")
     ax.plot(*b, "o", ms=9, color=AFTER_COLOR, mec="black", mew=0.6, gid="move-after")
     if label:
-        ax.annotate(label, b, textcoords="offset points", xytext=(8, -14), fontsize=8, color="#444444",
-                    gid="move-label")
+        ax.annotate(label, b, textcoords="offset points", xytext=(8, -14), fontsize="small", color="#444444",
+                    gid="move-label", **font_kwargs(label))
     return ax

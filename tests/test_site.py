@@ -4,10 +4,10 @@
 - pages load nothing from the internet (scripts, styles: all local, so the site works offline);
 - the index lists the lecture notebooks in course order, each with its exercise set;
 - every lecture page has previous / next links in course order;
-- every widget shown in a notebook has its state embedded in the page, figures with their picture;
-- every cell of every lecture notebook has slide metadata, setup cells are skipped, the slides build.
+- every widget shown in a notebook has its state embedded in the page, figures with their picture.
 
-``make site`` / ``make slides`` execute the notebooks first (a copy); this test uses what nbval checked.
+``make site`` executes the notebooks first (a copy); this test uses what nbval checked. The slides
+(``make slides``) are checked in tests/test_slides.py.
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 
 import build_site  # noqa: E402
-import build_slides  # noqa: E402
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
@@ -106,13 +105,6 @@ def broken_links(site: Path) -> list[str]:
 def site(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("site") / "site"
     build_site.build(out, execute=False, quiet=True)
-    return out
-
-
-@pytest.fixture(scope="module")
-def slides(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("slides") / "slides"
-    build_slides.build(out, execute=False, strict=False)
     return out
 
 
@@ -217,37 +209,3 @@ def test_widget_state_is_embedded_so_first_views_show(site, nb_path):
              if m["model_name"] == "MPLCanvasModel" and not m["state"].get("_data_url")]
     assert not blank, (f"{nb_path.name}: ipympl figures saved without their picture (_data_url), so the static "
                        f"page shows an empty figure; re-execute with tools/execute_notebooks.py: {blank}")
-
-
-# ---- slides -------------------------------------------------------------------------------------
-
-@pytest.mark.parametrize("nb_path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_every_cell_has_slide_metadata(nb_path):
-    nb = nbformat.read(nb_path, as_version=4)
-    assert not build_slides.check_metadata(nb, nb_path.name)
-    types = [c.metadata["slideshow"]["slide_type"] for c in nb.cells]
-    assert types.count("slide") + types.count("subslide") >= 3, f"{nb_path.name}: fewer than 3 slides"
-    for i, c in enumerate(nb.cells):
-        if c.cell_type == "code" and c.source.lstrip().startswith("%matplotlib"):
-            assert types[i] == "skip", f"{nb_path.name}: setup cell {i} should be slide_type 'skip'"
-
-
-def test_check_metadata_reports_problems():
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# t"), nbformat.v4.new_code_cell("1")])
-    nb.cells[1].metadata["slideshow"] = {"slide_type": "page"}
-    problems = build_slides.check_metadata(nb, "x.ipynb")
-    assert len(problems) == 3, problems   # no type on cell 0, bad type on cell 1, title not a slide
-
-
-def test_slides_build_with_local_reveal(slides):
-    assert (slides / "static" / "vendor" / "reveal.js" / "dist" / "reveal.js").is_file()
-    for p in NOTEBOOKS:
-        deck = slides / "notebooks" / f"{p.stem}.slides.html"
-        assert deck.is_file(), f"no slides for {p.name}"
-        text = deck.read_text(encoding="utf-8")
-        nb = nbformat.read(p, as_version=4)
-        n_slides = sum(c.metadata.get("slideshow", {}).get("slide_type") == "slide" for c in nb.cells)
-        assert text.count("<section") >= n_slides, f"{p.name}: fewer <section>s than slide cells"
-        assert "../static/vendor/reveal.js/dist/reveal.js" in text
-    bad = broken_links(slides)
-    assert not bad, "broken links in the slides:\n" + "\n".join(bad)

@@ -1,51 +1,55 @@
 """Build reveal.js slides of every lecture notebook (``make slides``): build/slides/index.html.
 
 Each ``notebooks/NN_*.ipynb`` becomes ``build/slides/notebooks/NN_*.slides.html`` through nbconvert's
-slides exporter. What goes on which slide is the notebook's own cell metadata
-(``metadata.slideshow.slide_type``: slide / subslide / fragment / skip / notes / "-"); a cell
-tagged ``hide-input`` shows only its output (a widget without the code that builds it), a cell
-tagged ``remove-slide`` is left out. reveal.js 4.0.2 (the version nbconvert's template targets),
-require.js, the widget manager and MathJax are local copies (tools/build_site.py fetches them from
-npm once), so the slides work offline; widgets show their saved first state.
+slides exporter and our template (tools/slides/templates/rooflab_reveal). What goes on which slide is
+the notebook's own cell metadata (``metadata.slideshow.slide_type``: slide / subslide / fragment /
+skip / notes / "-"); a cell tagged ``hide-input`` shows only its output, cells tagged
+``remove-slide``, ``nav`` or ``course-check`` are left out.
 
-Present: open build/slides/index.html in a browser; ``s`` opens the speaker view (``notes`` cells).
-In JupyterLab itself, RISE (jupyterlab-rise) can present the same metadata live; it is optional.
+Lecture mode, made to be projected (issue 16):
+- a 16:9 stage of 1280x720 CSS px that reveal.js scales to the screen; 24 px body text, headings keep
+  their case (the theme's upper-casing would turn π into Π); tools/slides/rooflab-slides.css;
+- every slide fits: the build moves a cell that would overflow its slide to a subslide of its own
+  (``fit_slides``, from an estimate of each cell's height), long code, text outputs and tables scroll
+  inside their own box, and tools/slides/rooflab-slides.js zooms out whatever still overflows;
+- figures readable from the back row: ``--execute`` runs the notebooks (a copy) in the projector
+  style (rooflib/plot_style.py: the environment variable ``ROOFLAB_STYLE=slides`` for the explorers'
+  SVG, a matplotlibrc for matplotlib), so figure text is at least as large as the body text;
+- ``?print-pdf`` is reveal.js's print view, one slide per page (tools/build_handouts.py prints it).
 
-Usage: python tools/build_slides.py [--execute] [--out DIR]
+reveal.js 4.0.2 (the version nbconvert's template targets), require.js, the widget manager and MathJax
+are local copies (tools/build_site.py fetches them from npm once), so the slides work offline.
+Present live, widgets running: ``make present NB=02`` (tools/slides/present.py: Voilà in JupyterLab's server).
+
+Usage: python tools/build_slides.py [--execute] [--out DIR] [NN ...]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import copy
 import html
 import os
 import shutil
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import nbformat
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import alt_text  # noqa: E402  (alt text for figures, contrast fixes, named sliders)
 import build_site  # noqa: E402  (shared: npm assets, local script URLs, executing a copy)
+from slides import layout  # noqa: E402  (height estimates for fitting slides)
 
 ROOT = build_site.ROOT
+SLIDES_DIR = Path(__file__).resolve().parent / "slides"
+TEMPLATE = "rooflab_reveal"
 SLIDE_TYPES = {"slide", "subslide", "fragment", "skip", "notes", "-"}
-
-# Large, readable figures and text on a 1280x800 stage; long cells scroll instead of overflowing.
-SLIDES_CSS = """<style>
-.reveal { font-size: 30px; }
-.reveal .slides { text-align: left; }
-.reveal .jp-InputArea-editor, .reveal .jp-OutputArea-output pre { font-size: 0.55em; line-height: 1.35; }
-.reveal .jp-OutputArea-output pre { white-space: pre; overflow-x: auto; }
-.reveal .jp-InputPrompt, .reveal .jp-OutputPrompt { display: none; }
-.reveal .jp-RenderedImage img { max-height: 470px; width: auto; }
-/* ipympl figures (about 1000x600 px) scaled so a figure, its controls and a title fit one slide */
-.reveal .jupyter-matplotlib-figure { zoom: 0.75; }
-.reveal .jupyter-matplotlib-toolbar, .reveal .jupyter-matplotlib-footer { display: none !important; }
-.reveal .widget-label, .reveal .widget-readout { font-size: 20px; }
-.reveal .widget-html-content { font-size: 17px; line-height: 1.3; }
-.reveal table { font-size: 0.7em; }
-</style>"""
+REMOVE_TAGS = {"remove-slide", "nav", build_site.CHECK_TAG}
+WIDTH, HEIGHT = layout.WIDTH, layout.HEIGHT
+STATIC_FILES = ("rooflab-slides.css", "rooflab-slides.js")
 
 
 def check_metadata(nb: nbformat.NotebookNode, name: str) -> list[str]:
@@ -62,26 +66,146 @@ def check_metadata(nb: nbformat.NotebookNode, name: str) -> list[str]:
     return problems
 
 
+def slide_type(cell: nbformat.NotebookNode) -> str:
+    return cell.get("metadata", {}).get("slideshow", {}).get("slide_type") or "-"
+
+
+def set_slide_type(cell: nbformat.NotebookNode, st: str) -> None:
+    cell.setdefault("metadata", {}).setdefault("slideshow", {})["slide_type"] = st
+
+
+def remove_cells(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """A copy of ``nb`` without the cells the slides leave out (``REMOVE_TAGS``).
+
+    A removed cell that started a slide passes that start on to the next shown cell, so the
+    slide structure stays whole. (Removing cells after nbconvert's reveal step, as a
+    TagRemovePreprocessor does, drops a removed cell's closing ``</section>``: slides nest.)
+    """
+    out = copy.deepcopy(nb)
+    cells, carried = [], None
+    rank = {"-": 0, "fragment": 0, "subslide": 1, "slide": 2}
+    for cell in out.cells:
+        st = slide_type(cell)
+        if REMOVE_TAGS & set(cell.get("metadata", {}).get("tags", [])):
+            if st in ("slide", "subslide") and rank[st] > rank.get(carried or "-", 0):
+                carried = st
+            continue
+        if carried and st not in ("skip", "notes"):
+            if rank.get(st, 0) < rank[carried]:
+                set_slide_type(cell, carried)
+            carried = None
+        cells.append(cell)
+    out.cells = cells
+    return out
+
+
+def _piece(cell: nbformat.NotebookNode, blocks: list[layout.Block], n: int, first: bool) -> nbformat.NotebookNode:
+    """The part of ``cell`` made of ``blocks`` (the ``n``-th part; ``first``: the part the cell starts with)."""
+    part = copy.deepcopy(cell)
+    if n:
+        part["id"] = f"{cell.get('id', 'cell')}-part{n}"
+    if cell.get("cell_type") == "markdown":
+        prefix = blocks[0].prefix if not first and blocks else ""
+        part["source"] = prefix + "".join(b.text for b in blocks)
+    else:
+        outputs = cell.get("outputs", [])
+        part["outputs"] = [outputs[b.output] for b in blocks if b.output is not None]
+        if not any(b.output is None for b in blocks):      # the code stays on the part it started on
+            tags = part.setdefault("metadata", {}).setdefault("tags", [])
+            if "hide-input" not in tags:
+                tags.append("hide-input")
+    return part
+
+
+def _continued(heading: str) -> nbformat.NotebookNode:
+    """A title for a slide the build split off: the heading above it (``"2 Glossary"``), "(continued)"."""
+    cell = nbformat.v4.new_markdown_cell(f"### {heading.split(' ', 1)[1]} (continued)")
+    set_slide_type(cell, "subslide")
+    return cell
+
+
+def fit_slides(nb: nbformat.NotebookNode, budget: float = layout.BUDGET) -> int:
+    """Split slides that would overflow (in place); returns the number of slides added.
+
+    Each cell is cut into blocks a slide may break between (``layout.cell_blocks``: markdown
+    paragraphs, list items, table rows; a code cell's input and each output) with estimated heights.
+    When the next block would take the slide past ``budget`` stage pixels and the slide already holds
+    ``layout.MIN_KEEP`` (a heading and a figure stay together: the slide is zoomed a little instead),
+    a new subslide starts there, titled with the heading above it and "(continued)"; a table's header
+    rows are repeated. The code of a cell split between its input and outputs stays on the first part.
+    """
+    state = layout.widget_state(nb)
+    cells: list[nbformat.NotebookNode] = []
+    used, heading, added, started = 0.0, "", 0, False
+    for cell in nb.cells:
+        st = slide_type(cell)
+        blocks = layout.cell_blocks(cell, state) if st not in ("skip", "notes") else []
+        if not blocks:
+            cells.append(cell)
+            continue
+        if st in ("slide", "subslide") or not started:
+            used, started = layout.SLIDE_PADDING, True
+        parts: list[list[layout.Block]] = [[]]
+        titles = [""]                   # per part: the heading a split-off slide continues
+        for b in blocks:
+            if used + b.height > budget and used >= layout.MIN_KEEP:
+                carry: list[layout.Block] = []
+                while parts[-1] and parts[-1][-1].keep:        # a heading goes with what follows it
+                    carry.insert(0, parts[-1].pop())
+                prev = cells[-1] if cells else None
+                if (len(parts) == 1 and not parts[0] and not carry and prev is not None
+                        and slide_type(prev) in ("-", "fragment")
+                        and all(x.keep for x in layout.cell_blocks(prev, state))):
+                    set_slide_type(prev, "subslide")           # the heading cell above moves down with us
+                    added += 1
+                    used = layout.SLIDE_PADDING + layout.cell_height(prev, state)
+                else:
+                    parts.append(carry)
+                    titles.append("" if carry and carry[0].heading else heading)
+                    used = layout.SLIDE_PADDING + sum(x.height for x in carry)
+                    used += 0 if carry and carry[0].heading else layout.HEADINGS[3]
+            parts[-1].append(b)
+            used += b.height
+            heading = b.heading or heading
+        for n, part in enumerate(parts):
+            if not part:
+                continue
+            piece = _piece(cell, part, n, first=(n == 0))
+            if n:
+                added += 1
+                if titles[n]:
+                    cells.append(_continued(titles[n]))
+                    set_slide_type(piece, "-")
+                else:
+                    set_slide_type(piece, "subslide")
+            cells.append(piece)
+    nb.cells = cells
+    return added
+
+
 def convert(nb_path: Path, out_dir: Path) -> Path:
     """One notebook -> ``out_dir/notebooks/NN_x.slides.html`` with local reveal.js and widget scripts."""
     from nbconvert import SlidesExporter
     from nbconvert.preprocessors import TagRemovePreprocessor
 
-    exporter = SlidesExporter(template_name="reveal")
+    exporter = SlidesExporter(template_name=TEMPLATE, extra_template_basedirs=[str(SLIDES_DIR / "templates")])
     build_site.configure_exporter(exporter, "../")
     exporter.reveal_url_prefix = "../static/vendor/reveal.js"
     exporter.reveal_theme = "white"   # its fonts are local (simple/league load Google Fonts)
     exporter.reveal_transition = "none"
-    exporter.reveal_scroll = True
-    exporter.reveal_width = "1280"
-    exporter.reveal_height = "800"
-    tags = TagRemovePreprocessor(remove_input_tags={"hide-input"}, remove_cell_tags={"remove-slide", "nav", build_site.CHECK_TAG})
+    exporter.reveal_width, exporter.reveal_height = str(WIDTH), str(HEIGHT)
+    tags = TagRemovePreprocessor(remove_input_tags={"hide-input"})
     tags.enabled = True
     exporter.register_preprocessor(tags, enabled=True)
-    nb = nbformat.read(nb_path, as_version=4)
-    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": nb_path.stem}})
+    nb = remove_cells(nbformat.read(nb_path, as_version=4))
+    fit_slides(nb)
+    resources = {"metadata": {"name": nb_path.stem},
+                 "rooflab": {"static_url": "../static/", "width": WIDTH, "height": HEIGHT}}
+    body, _ = exporter.from_notebook_node(nb, resources=resources)
     body = build_site.add_local_widget_config(body, "../")
-    body = body.replace("</head>", SLIDES_CSS + "\n</head>", 1)
+    body = alt_text.postprocess(body, nb)
+    css = '<link rel="stylesheet" href="../static/rooflab-slides.css">'
+    body = body.replace("</head>", css + "\n</head>", 1)   # after the theme, so ours wins
     dest = out_dir / "notebooks" / f"{nb_path.stem}.slides.html"
     dest.parent.mkdir(parents=True, exist_ok=True)
     dest.write_text(body, encoding="utf-8")
@@ -95,18 +219,70 @@ def index_page(entries: list[build_site.Entry]) -> str:
 <html lang="en"><head><meta charset="utf-8"><title>{build_site.SITE_TITLE} slides</title>
 <link rel="stylesheet" href="static/site.css"></head><body>
 <main class="rl-index"><h1>{build_site.SITE_TITLE}: slides</h1>
-<p>One deck per lecture. Arrow keys or space to move, <kbd>s</kbd> for the speaker view, <kbd>Esc</kbd>
-for the overview. Generated by tools/build_slides.py; do not edit.</p>
+<p>One deck per lecture. Arrow keys or space to move, <kbd>s</kbd> for the speaker view (the notes),
+<kbd>Esc</kbd> for the overview, <kbd>f</kbd> for full screen. Add <code>?print-pdf</code> to a deck's
+address to print it (one slide per page). Generated by tools/build_slides.py; do not edit.</p>
 <ol>
 {items}
 </ol></main></body></html>
 """
 
 
-def build(out: Path, *, execute: bool = False, src_root: Path = ROOT, strict: bool = True) -> Path:
-    """Build every lecture's slides into ``out`` (replaced); return the index page's path."""
-    src = build_site.prepare_sources(execute, src_root, ROOT / "build" / "slides-src")
-    entries = build_site.course_entries(src)
+def selected(stem: str, only: list[str] | None) -> bool:
+    """Is lecture ``stem`` (``02_roofline_derived``) among ``only`` (``["02"]``, or every lecture when None)?"""
+    return not only or stem in only or stem.split("_", 1)[0] in only
+
+
+def prepare_sources(execute: bool, src_root: Path, only: list[str] | None = None, work: Path | None = None) -> Path:
+    """The folder whose notebooks/ are turned into slides: ``src_root`` itself, or (``execute``) a copy in
+    ``work`` (build/slides-src) whose lectures were executed in the projector style."""
+    if not execute:
+        return src_root
+    work = work or ROOT / "build" / "slides-src"
+    shutil.rmtree(work, ignore_errors=True)
+    for sub in ("notebooks", "exercises"):
+        if (src_root / sub).is_dir():
+            shutil.copytree(src_root / sub, work / sub, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    with projector_style(work):
+        for nb in sorted((work / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+            if selected(nb.stem, only):
+                print(f"build_slides: executing {nb.relative_to(work)} (projector style)", flush=True)
+                build_site.execute_for_site(nb)
+    return work
+
+
+@contextlib.contextmanager
+def projector_style(work: Path) -> Iterator[None]:
+    """Inside the block, kernels started by this process draw figures in the projector style:
+    ``ROOFLAB_STYLE=slides`` (rooflib's SVG explorers) and a matplotlibrc with the slide sizes."""
+    sys.path.insert(0, str(ROOT))
+    from rooflib import plot_style
+
+    rc_dir = work / ".matplotlib-slides"
+    rc_dir.mkdir(parents=True, exist_ok=True)
+    (rc_dir / "matplotlibrc").write_text(plot_style.matplotlibrc("slides"), encoding="utf-8")
+    saved = {k: os.environ.get(k) for k in (plot_style.ENV, "MATPLOTLIBRC")}
+    os.environ[plot_style.ENV] = "slides"
+    os.environ["MATPLOTLIBRC"] = str(rc_dir)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def build(out: Path, *, execute: bool = False, src_root: Path = ROOT, strict: bool = True,
+          only: list[str] | None = None, work: Path | None = None) -> Path:
+    """Build every lecture's slides into ``out`` (replaced); return the index page's path.
+
+    ``execute`` runs a copy of the notebooks first, in the projector style; ``only`` (``["02"]``)
+    limits the build to those lectures; ``work`` is where the executed copy goes (build/slides-src).
+    """
+    src = prepare_sources(execute, src_root, only, work)
+    entries = [e for e in build_site.course_entries(src) if selected(e.stem, only)]
     if not entries:
         raise SystemExit(f"build_slides: no lecture notebooks in {src / 'notebooks'}")
     problems = [p for e in entries for p in check_metadata(nbformat.read(e.source, as_version=4), e.source.name)]
@@ -115,6 +291,8 @@ def build(out: Path, *, execute: bool = False, src_root: Path = ROOT, strict: bo
     shutil.rmtree(out, ignore_errors=True)
     (out / "static").mkdir(parents=True)
     (out / "static" / "site.css").write_text(build_site.SITE_CSS)
+    for name in STATIC_FILES:
+        shutil.copy2(SLIDES_DIR / name, out / "static" / name)
     build_site.install_vendor(out / "static", reveal=True)
     decks = [convert(e.source, out) for e in entries]
     copied: set[str] = set()
@@ -130,9 +308,11 @@ def build(out: Path, *, execute: bool = False, src_root: Path = ROOT, strict: bo
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=ROOT / "build" / "slides")
-    ap.add_argument("--execute", action="store_true", help="execute the lecture notebooks first (a copy)")
+    ap.add_argument("--execute", action="store_true", help="execute the lecture notebooks first (a copy), "
+                    "figures in the projector style")
+    ap.add_argument("lectures", nargs="*", help="only these lectures (NN), e.g. 02 05")
     args = ap.parse_args(argv)
-    index = build(args.out.resolve(), execute=args.execute)
+    index = build(args.out.resolve(), execute=args.execute, only=args.lectures or None)
     print(f"build_slides: open {index}")
     return 0
 

@@ -10,6 +10,8 @@ PACKAGES=()
 [ -x "$CHROMIUM" ] || PACKAGES+=(chromium)
 command -v npm >/dev/null 2>&1 || PACKAGES+=(npm)
 command -v bwrap >/dev/null 2>&1 || PACKAGES+=(bubblewrap)
+# Noto Sans CJK: Chinese text in the browser screenshots and in matplotlib figures of the zh edition
+fc-list :lang=zh 2>/dev/null | grep -q . || PACKAGES+=(fonts-noto-cjk)
 if [ ${#PACKAGES[@]} -eq 0 ]; then
     exit 0
 fi

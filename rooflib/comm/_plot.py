@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..core import Platform, Workload
+from ..i18n import figure_text, font_kwargs, legend_kwargs, t, verdict
 from ..palette import HATCH_ALPHA, REGIONS
 from ..platforms import get as get_platform
 from ..units import eng
@@ -33,7 +34,7 @@ def _kernels(kernels: Iterable[Any], platform: str | Platform, link: str | Link 
     out = []
     for j, k in enumerate(kernels):
         if isinstance(k, TimeBound):
-            out.append((f"kernel {j + 1}", k))
+            out.append((figure_text("comm.kernel", n=j + 1), k))
         elif isinstance(k, Sequence) and len(k) == 4 and isinstance(k[0], str):
             out.append((k[0], time_bound(k[1], k[2], k[3], platform, link)))
         else:
@@ -67,7 +68,7 @@ def comm_roofline(platform: str | Platform, link: str | Link | None = None, kern
     left, right = axes
     mem_points = [Workload(label, tb.flops, tb.hbm_bytes) for label, tb in ks if tb.hbm_bytes > 0]
     plot.roofline(p, mem_points, ax=left, xlim=xlim, ceilings=False, legend=False,
-                  title=f"memory roofline: β = {eng(p.bandwidth, 'B/s')}")
+                  title=figure_text("comm.memory_title", bandwidth=eng(p.bandwidth, "B/s")))
 
     # the communication roofline: the same construction with β_link
     x = np.logspace(np.log10(xlim[0]), np.log10(xlim[1]), 400)
@@ -77,15 +78,17 @@ def comm_roofline(platform: str | Platform, link: str | Link | None = None, kern
     below = x <= ridge
     from matplotlib.colors import to_rgba
 
-    for r, xs, label, gid in ((REGIONS["memory"], np.append(x[below], ridge), "communication-bound", "communication"),
-                              (REGIONS["compute"], np.insert(x[~below], 0, ridge), "compute-bound", "compute")):
+    for r, xs, label, gid in ((REGIONS["memory"], np.append(x[below], ridge),
+                               figure_text("comm.region_communication"), "communication"),
+                              (REGIONS["compute"], np.insert(x[~below], 0, ridge), figure_text("plot.region_compute"),
+                               "compute")):
         right.fill_between(xs, floor, np.minimum(p.peak_flops_per_s, lk.bandwidth * xs), lw=0, label=label,
                            facecolor=to_rgba(r.color, plot.REGION_ALPHA), hatch=r.hatch,
                            hatchcolor=to_rgba(r.color, HATCH_ALPHA), gid=f"region-{gid}")
     right.plot(x, roof, color="black", lw=2.2, gid="roof-link")
     right.plot([ridge], [p.peak_flops_per_s], "o", color="black", ms=6, gid="ridge-link")
-    right.annotate(f"ridge π/β_link {ridge:,.0f} FLOP/B", (ridge, p.peak_flops_per_s), textcoords="offset points",
-                   xytext=(6, -14), fontsize=8)
+    right.annotate(figure_text("comm.link_ridge", ridge=ridge), (ridge, p.peak_flops_per_s), textcoords="offset points",
+                   xytext=(6, -14), fontsize="small", **font_kwargs())
     for j, (label, tb) in enumerate(ks):
         color = plot.PALETTE[j % len(plot.PALETTE)]
         if tb.link_bytes <= 0:
@@ -95,22 +98,24 @@ def comm_roofline(platform: str | Platform, link: str | Link | None = None, kern
         right.plot([i_link, i_link], [floor, y], ls=":", lw=1, color=color, gid=f"dropline-link-{j}")
         right.plot([i_link], [y], "o", ms=7, color=color, mec="black", mew=0.6, gid=f"point-link-{j}")
         right.annotate(label, (i_link, y), textcoords="offset points", xytext=(-6 if i_link < ridge else 6, 5),
-                       ha="right" if i_link < ridge else "left", fontsize=8, color=color)
+                       ha="right" if i_link < ridge else "left", fontsize="small", color=color, **font_kwargs(label))
     right.set_xscale("log")
     right.set_yscale("log")
     right.set_xlim(*xlim)
     right.xaxis.set_major_locator(LogLocator(base=10))
     right.xaxis.set_major_formatter(FuncFormatter(plot.fmt_intensity_tick))
     right.yaxis.set_major_formatter(EngFormatter(unit="FLOP/s"))
-    right.set_xlabel("link intensity (FLOP per byte sent over the link)")
+    right.set_xlabel(figure_text("axis.link_intensity"), **font_kwargs())
     right.grid(True, which="major", alpha=0.3)
-    right.set_title(f"link roofline: {lk.display_name.split(' (')[0]}, β_link = {eng(lk.bandwidth, 'B/s')} one way")
-    right.legend(loc="lower right", fontsize=8)
-    verdicts = "; ".join(f"{label} at {tb.flops / tb.link_bytes:.3g} FLOP per link byte is "
-                         f"{'communication' if tb.flops / tb.link_bytes < ridge else 'compute'}-bound"
-                         for label, tb in ks if tb.link_bytes > 0)
-    right.rl_alt = (f"{right.get_title()}: ridge point {ridge:,.0f} FLOP per link byte."
-                    + (f" {verdicts}." if verdicts else ""))                  # rl.plot.describe reads it
+    right.set_title(figure_text("comm.link_title", link=lk.display_name.split(" (")[0],
+                                bandwidth=eng(lk.bandwidth, "B/s")), **font_kwargs())
+    right.legend(loc="lower right", **legend_kwargs("small"))
+    verdicts = t("plot.alt_sep").join(
+        t("comm.alt_kernel", label=label, intensity=f"{tb.flops / tb.link_bytes:.3g}",
+          verdict=verdict("communication" if tb.flops / tb.link_bytes < ridge else "compute"))
+        for label, tb in ks if tb.link_bytes > 0)
+    right.rl_alt = (t("comm.alt", title=right.get_title(), ridge=f"{ridge:,.0f}")
+                    + (t("comm.alt_kernels", kernels=verdicts) if verdicts else ""))   # rl.plot.describe reads it
     if title is not None:
-        left.figure.suptitle(title)
+        left.figure.suptitle(title, **font_kwargs(title))
     return left, right

@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+from ..i18n import figure_text, font_kwargs, legend_kwargs
 from ..plot import PALETTE
 from ._curve import LatencyThroughput
 
@@ -40,6 +41,7 @@ def plot_latency_throughput(curve: LatencyThroughput, ax: Axes | None = None, *,
 
         _, ax = plt.subplots(figsize=(8, 4.5), layout="constrained")
     labels, common = _labels(curve)
+    font = font_kwargs()
     for j, s in enumerate(curve.series):
         if s.max_batch == 0:
             continue
@@ -48,24 +50,28 @@ def plot_latency_throughput(curve: LatencyThroughput, ax: Axes | None = None, *,
         # curves can coincide (TP4 and TP4 x PP2 have the same step time at the same batch): earlier ones wider
         ax.plot(x, s.latency_s, "-", color=color, lw=max(1.5, 5 - 1.2 * j), label=labels[j], gid=f"curve-{j}")
         ax.plot(x[-1], s.latency_s[-1], "s", color=color, mec="black", ms=8, gid=f"capacity-{j}")
-        ax.annotate(f"batch {int(s.batch[-1])}: memory full", (x[-1], s.latency_s[-1]), textcoords="offset points",
-                    xytext=(7, -3), fontsize=8, color=color, va="top")
+        ax.annotate(figure_text("curve.memory_full_at", batch=int(s.batch[-1])), (x[-1], s.latency_s[-1]),
+                    textcoords="offset points", xytext=(7, -3), fontsize="small", color=color, va="top", **font)
         if math.isfinite(s.critical_batch) and s.critical_batch <= s.max_batch:
             k = int((s.batch == s.critical_batch).argmax())
             ax.plot(x[k], s.latency_s[k], "D", color=color, mec="black", ms=8, gid=f"critical-{j}")
-            ax.annotate(f"critical batch {int(s.critical_batch)}", (x[k], s.latency_s[k]),
-                        textcoords="offset points", xytext=(-8, 2), ha="right", va="bottom", fontsize=8, color=color)
+            ax.annotate(figure_text("curve.critical_at", batch=int(s.critical_batch)), (x[k], s.latency_s[k]),
+                        textcoords="offset points", xytext=(-8, 2), ha="right", va="bottom", fontsize="small",
+                        color=color, **font)
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.xaxis.set_major_formatter(EngFormatter(unit=""))
     ax.yaxis.set_major_formatter(EngFormatter(unit="s"))
-    ax.set_xlabel("tokens/s per device" if per_device else "tokens/s (all sequences)")
-    ax.set_ylabel("latency per output token (s)")
+    ax.set_xlabel(figure_text("axis.tokens_per_s_device" if per_device else "axis.tokens_per_s_all"), **font)
+    ax.set_ylabel(figure_text("axis.latency_per_token"), **font)
     ax.grid(True, which="major", alpha=0.3)
-    ax.set_title(title if title is not None else
-                 f"{curve.model.display_name}{' on ' + common if common else ''}: decode at {curve.seq_len} cached "
-                 f"tokens", fontsize=9)
-    marks = [Line2D([], [], ls="", marker="s", color="white", mec="black", ms=8, label="memory full"),
-             Line2D([], [], ls="", marker="D", color="white", mec="black", ms=8, label="critical batch")]
-    ax.legend(handles=ax.get_legend_handles_labels()[0] + marks, fontsize=8, loc="upper left")
+    if title is None:
+        title = figure_text("curve.title", model=curve.model.display_name, seq_len=curve.seq_len,
+                            on=figure_text("curve.on", common=common) if common else "")
+    ax.set_title(title, fontsize="medium", **font_kwargs(title))
+    marks = [Line2D([], [], ls="", marker="s", color="white", mec="black", ms=8,
+                    label=figure_text("curve.memory_full")),
+             Line2D([], [], ls="", marker="D", color="white", mec="black", ms=8,
+                    label=figure_text("curve.critical_batch"))]
+    ax.legend(handles=ax.get_legend_handles_labels()[0] + marks, loc="upper left", **legend_kwargs("small"))
     return ax

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from ..plot import fmt_intensity_tick
+from ..plot_style import svg_style
 
 __all__ = ["Style", "STYLE", "LogAxes", "SvgFigure", "decades", "sig3", "text_width", "MARKERS"]
 
@@ -38,7 +39,7 @@ class Style:
     ink: str = "#222222"
 
 
-STYLE = Style()
+STYLE = Style(**svg_style())
 
 
 def _n(v: float) -> str:
