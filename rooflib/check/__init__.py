@@ -41,6 +41,11 @@ graded ships without its key: its checks validate form only (a finite number of 
 of magnitude, a verdict word, a letter, an Axes on log axes), print RECEIVED and say that the grade
 comes after submission. Practice sets keep full instant feedback.
 
+Every message comes from the catalogues of ``rl.i18n`` (``check.*`` and, for each set's own hints and
+explanations, ``setNN.*`` in ``rooflib/i18n/en.toml`` / ``zh.toml``): after ``rl.i18n.set_language("zh")``
+(the zh notebooks do it) the lines, hints and explanations are Chinese, and the verdict words of the source
+blog (访存受限, 访存密集型, 带宽受限; 计算受限, 计算密集型) are accepted answers.
+
 Set ``ROOFLIB_CHECK_RAISE=1`` in the environment (e.g. when nbgrader autogrades the check
 cells) to make a failing check raise ``AssertionError`` after printing its line.
 

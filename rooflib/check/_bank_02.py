@@ -10,8 +10,10 @@ from typing import Any
 
 from .. import kernels, units
 from ..core import Platform, little_bandwidth
+from ..i18n import t
 from ._bank_common import GTX1080TI_BANDWIDTH, GTX1080TI_PEAK, gtx1080ti, verdict_why
 from ._engine import ask, question_set
+from ._hints import hint
 
 __all__ = ["SET_02", "H100_SPARSE_BF16", "H100_BANDWIDTH", "GEMV_N", "MEASURED_GIB_PER_S", "PLOT_INTENSITY",
            "BOUNDS_FLOPS", "BOUNDS_BYTES", "WALL_BYTES", "CORE_LINES", "LINE_BYTES", "LATENCY_S"]
@@ -57,54 +59,43 @@ def _one_core() -> Platform:
 
 
 def _wall_or_ceiling_why() -> str:
-    return ("(a) scalar code and (b) one NUMA node lower a roof over a point that stays put: they are ceilings "
-            "(in-core, bandwidth). (c) re-reads add bytes, so the intensity falls and the point moves left: a wall")
+    return t("set02.wall_or_ceiling_why")
 
 
 SET_02 = question_set(_S, "02_roofline_derived", (
     ask("ridge_1080ti", _S, "number", lambda: gtx1080ti().ridge_point, unit="FLOP/byte", quantity="intensity"),
     ask("attainable_at_4", _S, "number", lambda: gtx1080ti().attainable(4.0), unit="FLOP/s", quantity="rate",
         hints=((GTX1080TI_PEAK / (4.0 * GTX1080TI_BANDWIDTH),
-                "at I = 4 FLOP/byte the roof is the bandwidth slope beta x I, not the flat peak"),)),
+                hint("set02.attainable_at_4")),)),
     ask("verdict_at_4", _S, "verdict", lambda: gtx1080ti().bound(4.0), why=verdict_why(gtx1080ti, lambda: 4.0)),
     ask("attainable_at_100", _S, "number", lambda: gtx1080ti().attainable(100.0), unit="FLOP/s",
         quantity="rate",
         hints=((100 * GTX1080TI_BANDWIDTH / GTX1080TI_PEAK,
-                "at I = 100 FLOP/byte beta x I is above the peak: the roof is min(pi, beta x I)"),)),
+                hint("set02.attainable_at_100")),)),
     ask("gemv_time_s", _S, "number", lambda: gtx1080ti().time(kernels.gemv(GEMV_N, GEMV_N, "fp32")), unit="s",
         quantity="time",
         hints=((_gemv_compute_over_memory(),
-                "that is the compute time; the bound is the larger of the compute time and the memory time"),)),
+                hint("set02.gemv_time_s")),)),
     ask("h100_dense_bf16", _S, "number", lambda: _h100_dense().peak_flops_per_s, unit="FLOP/s",
         quantity="rate",
-        hints=((2.0, "the sparsity figure assumes 2:4 structured sparsity and is twice the dense peak; "
-                     "halve it"),)),
+        hints=((2.0, hint("set02.h100_dense_bf16")),)),
     ask("h100_ridge_bf16", _S, "number", lambda: _h100_dense().ridge_point, unit="FLOP/byte",
         quantity="intensity",
-        hints=((2.0, "you used the 'with sparsity' peak, which is twice the dense peak a dense kernel can "
-                     "reach"),)),
+        hints=((2.0, hint("set02.h100_ridge_bf16")),)),
     ask("measured_bandwidth", _S, "number", lambda: MEASURED_GIB_PER_S * units.GiB, unit="bytes/s",
         quantity="bandwidth"),
     ask("roof_ax", _S, "roof_plot", _roof_plot_expected, points=2),
     ask("no_overlap_time_s", _S, "number", lambda: _bounds()[1], unit="s", quantity="time",
-        hints=((_bounds()[0] / _bounds()[1], "that is the larger of the two times, the bound with perfect overlap; "
-                                             "one after the other, the compute time W / pi and the memory time Q / beta "
-                                             "add"),
-               (BOUNDS_FLOPS / GTX1080TI_PEAK / _bounds()[1], "that is only the compute time W / pi; add the memory "
-                                                              "time Q / beta"))),
+        hints=((_bounds()[0] / _bounds()[1], hint("set02.no_overlap_time_s_1")),
+               (BOUNDS_FLOPS / GTX1080TI_PEAK / _bounds()[1], hint("set02.no_overlap_time_s_2")))),
     ask("overlap_speedup", _S, "number", lambda: _bounds()[1] / _bounds()[0], unit="(a ratio)", quantity="ratio",
-        hints=((2 / (_bounds()[1] / _bounds()[0]), "2x is the largest gap between the bounds, reached only at the ridge, "
-                                                   "where both times are equal; here the memory time dominates"),)),
+        hints=((2 / (_bounds()[1] / _bounds()[0]), hint("set02.overlap_speedup")),)),
     ask("wall_intensity", _S, "number", lambda: BOUNDS_FLOPS / WALL_BYTES, unit="FLOP/byte", quantity="intensity",
-        hints=((WALL_BYTES / BOUNDS_BYTES, "re-reads add bytes: divide the FLOPs by the bytes really "
-                                                           "moved, not the compulsory count (the point moves left)"),
-               (WALL_BYTES / (BOUNDS_BYTES + WALL_BYTES), "the 1.5e9 bytes already include the compulsory ones: they "
-                                                         "are all the kernel reads"))),
+        hints=((WALL_BYTES / BOUNDS_BYTES, hint("set02.wall_intensity_1")),
+               (WALL_BYTES / (BOUNDS_BYTES + WALL_BYTES), hint("set02.wall_intensity_2")))),
     ask("wall_or_ceiling", _S, "choice", lambda: "c", choices=("a", "b", "c"), why=_wall_or_ceiling_why),
     ask("one_core_attainable", _S, "number", lambda: _one_core().attainable(BOUNDS_FLOPS / BOUNDS_BYTES),
         unit="FLOP/s", quantity="rate",
-        hints=((GTX1080TI_BANDWIDTH / _one_core().bandwidth, "one core cannot use the whole beta: its bandwidth is "
-                                                             "bytes in flight / latency (Little's law)"),
-               (1 / (BOUNDS_FLOPS / BOUNDS_BYTES), "that is one core's bandwidth in bytes/s; the attainable "
-                                                  "performance is min(pi, bandwidth x I)"))),
+        hints=((GTX1080TI_BANDWIDTH / _one_core().bandwidth, hint("set02.one_core_attainable_1")),
+               (1 / (BOUNDS_FLOPS / BOUNDS_BYTES), hint("set02.one_core_attainable_2")))),
 ))

@@ -9,6 +9,7 @@ from .. import cnn, kernels, platforms
 from ..core import Platform, Workload
 from ._bank_common import GTX1080TI_BANDWIDTH, GTX1080TI_PEAK, gtx1080ti, verdict_why
 from ._engine import ask, question_set
+from ._hints import hint
 
 __all__ = ["SET_03", "I_VGG16", "I_MOBILENET", "MOBILENET_MACS", "MOBILENET_BYTES", "A100_FP32", "A100_BANDWIDTH",
            "VGG_CONV"]
@@ -40,31 +41,31 @@ SET_03 = question_set(_S, "03_gtx1080ti_vgg_mobilenet", (
     ask("mobilenet_attainable", _S, "number", lambda: gtx1080ti().attainable(I_MOBILENET), unit="FLOP/s",
         quantity="rate",
         hints=((GTX1080TI_PEAK / (GTX1080TI_BANDWIDTH * I_MOBILENET),
-                "MobileNet sits left of the ridge: its roof is beta x I, not the peak"),)),
+                hint("set03.mobilenet_attainable")),)),
     ask("vgg16_verdict", _S, "verdict", lambda: gtx1080ti().bound(I_VGG16),
         why=verdict_why(gtx1080ti, lambda: I_VGG16)),
     ask("vgg_over_mobilenet", _S, "number",
         lambda: gtx1080ti().attainable(I_VGG16) / gtx1080ti().attainable(I_MOBILENET), unit="(a ratio)",
         quantity="ratio",
         hints=(((I_VGG16 / I_MOBILENET) / (GTX1080TI_PEAK / (GTX1080TI_BANDWIDTH * I_MOBILENET)),  # 25 / 7
-                "VGG16 is compute-bound: its roof is the peak, not beta x 25"),)),
+                hint("set03.vgg_over_mobilenet")),)),
     ask("conv3_1_flops", _S, "number", lambda: kernels.conv2d(**VGG_CONV).flops, unit="FLOPs",
         quantity="flops",
-        hints=((1 / 9, "each output needs c_in x k x k multiply-adds: include the 3 x 3 window"),)),
+        hints=((1 / 9, hint("set03.conv3_1_flops")),)),
     ask("conv3_1_intensity", _S, "number", lambda: kernels.conv2d(**VGG_CONV, dtype="fp32").intensity,
         unit="FLOP/byte", quantity="intensity",
         hints=(((_CONV_IN + _CONV_W + _CONV_OUT) / (_CONV_IN + _CONV_OUT),
-                "count the weights too: 3 x 3 x c_in x c_out elements, read once"),
+                hint("set03.conv3_1_intensity_1")),
                ((_CONV_IN + _CONV_W + _CONV_OUT) / (_CONV_IN + _CONV_W),
-                "count the output too: h x w x c_out elements, written once"))),
+                hint("set03.conv3_1_intensity_2")))),
     # the networks from rl.cnn
     ask("vgg16_intensity", _S, "number", lambda: cnn.vgg16().intensity(), unit="FLOP/byte",
         quantity="intensity",
-        hints=((0.5, "exactly half: rl.cnn counts a multiply-add as 2 FLOPs; use .flops(), not .macs"),)),
+        hints=((0.5, hint("set03.vgg16_intensity")),)),
     ask("vgg16_time_s", _S, "number", lambda: gtx1080ti().time(cnn.vgg16().workload()), unit="s",
         quantity="time",
         hints=((GTX1080TI_PEAK / (cnn.vgg16().intensity() * GTX1080TI_BANDWIDTH),
-                "that is the memory time; the bound is the larger of the compute time and the memory time"),)),
+                hint("set03.vgg16_time_s")),)),
     # the convention trap
     ask("mobilenet_intensity_flops", _S, "number",
         lambda: Workload("mobilenet", 2 * MOBILENET_MACS, MOBILENET_BYTES).intensity, unit="FLOP/byte",

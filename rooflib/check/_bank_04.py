@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from .. import kernels
 from ..core import Workload
+from ..i18n import t
 from ._bank_common import GTX1080TI_BANDWIDTH, GTX1080TI_PEAK, gtx1080ti
 from ._engine import ask, question_set
+from ._hints import hint
 
 __all__ = ["SET_04", "N_FUSE", "I_MEM_KERNEL", "GEMM_N", "W_N", "I_SATURATE", "K_FAR", "I_COMPUTE_KERNEL"]
 
@@ -69,41 +71,39 @@ def _gemm_memory_over_compute() -> float:
 
 SET_04 = question_set(_S, "04_optimisation_directions", (
     ask("unfused_bytes", _S, "number", lambda: _unfused().bytes, unit="bytes", quantity="bytes",
-        hints=((12 / 20, "without fusion y is written by the first kernel and read back by the second"),)),
+        hints=((12 / 20, hint("set04.unfused_bytes")),)),
     ask("fused_bytes", _S, "number", lambda: _fused().bytes, unit="bytes", quantity="bytes",
-        hints=((20 / 12, "with fusion y never goes to memory: read x and b, write z"),)),
+        hints=((20 / 12, hint("set04.fused_bytes")),)),
     ask("fusion_speedup", _S, "number", lambda: gtx1080ti().time(_unfused()) / gtx1080ti().time(_fused()),
         unit="(a ratio)", quantity="ratio"),
     ask("memory_bound_choice", _S, "choice",
         lambda: "b" if gtx1080ti().bound(I_MEM_KERNEL) == "memory" else "a", choices=("a", "b", "c"),
-        why=lambda: (f"I = {I_MEM_KERNEL:g} FLOP/byte is below the ridge point {gtx1080ti().ridge_point:.3g}: "
-                     "the kernel waits on memory, so only more bandwidth (or fewer bytes) helps")),
+        why=lambda: t("set04.memory_bound_choice_why", intensity=f"{I_MEM_KERNEL:g}",
+                      ridge=f"{gtx1080ti().ridge_point:.3g}")),
     ask("speedup_double_peak", _S, "number",
         lambda: _speedup(peak_flops_per_s=2 * gtx1080ti().peak_flops_per_s), unit="(a ratio)",
-        quantity="ratio", hints=((2.0, "a memory-bound kernel does not get faster with a higher compute roof"),)),
+        quantity="ratio", hints=((2.0, hint("set04.speedup_double_peak")),)),
     ask("speedup_double_bandwidth", _S, "number", lambda: _speedup(bandwidth=2 * gtx1080ti().bandwidth),
         unit="(a ratio)", quantity="ratio",
-        hints=((0.25, "a speedup is old time / new time, so more than 1 when the kernel gets faster"),
-               (0.5, "at I = 2 FLOP/byte the kernel is memory-bound: its roof is beta x I, so doubling beta "
-                     "doubles it"))),
+        hints=((0.25, hint("set04.speedup_double_bandwidth_1")),
+               (0.5, hint("set04.speedup_double_bandwidth_2")))),
     ask("gemm_time_s", _S, "number", lambda: gtx1080ti().time(kernels.gemm(GEMM_N, GEMM_N, GEMM_N, "fp32")),
         unit="s", quantity="time",
         hints=((_gemm_memory_over_compute(),
-                "that is the memory time; the bound is the larger of the compute time and the memory time"),)),
+                hint("set04.gemm_time_s")),)),
     ask("batched_intensity_64", _S, "number", lambda: kernels.gemm(W_N, 64, W_N, "fp32").intensity,
         unit="FLOP/byte", quantity="intensity",
         hints=(((W_N * W_N + 2 * W_N * 64) / (W_N * W_N),
-                "count the 64 input and 64 output vectors too, not only the weights"),)),
+                hint("set04.batched_intensity_64")),)),
     ask("min_batch_compute_bound", _S, "number", _min_batch_compute_bound, unit="vectors", quantity="count",
         rtol=0.0),
     ask("saturation_speedup", _S, "number", lambda: gtx1080ti().ridge_point / I_SATURATE, unit="(a ratio)",
         quantity="ratio"),
     ask("saturation_k", _S, "number", _saturation_k, unit="(a whole number)", quantity="count", rtol=0.0,
-        hints=(((_saturation_k() - 1) / _saturation_k(), "round up: at that k the intensity is still below the ridge",
+        hints=(((_saturation_k() - 1) / _saturation_k(), hint("set04.saturation_k"),
                 1e-9),)),
     ask("speedup_at_k100", _S, "number", lambda: _byte_cut(K_FAR), unit="(a ratio)", quantity="ratio",
-        hints=((K_FAR / _byte_cut(K_FAR), "past the ridge the kernel is compute-bound: its time cannot fall below "
-                                          "W / pi, so the speed-up stops at I_ridge / I_before, whatever k"),)),
+        hints=((K_FAR / _byte_cut(K_FAR), hint("set04.speedup_at_k100")),)),
     ask("compute_move_limit", _S, "number", lambda: I_COMPUTE_KERNEL / gtx1080ti().ridge_point, unit="(a ratio)",
         quantity="ratio"),
 ))

@@ -11,8 +11,10 @@ from functools import lru_cache
 
 from .. import kernels, llm, platforms, units
 from ..core import Platform, Workload
+from ..i18n import t
 from ._bank_common import verdict_why
 from ._engine import ask, question_set
+from ._hints import hint
 
 __all__ = ["SET_05", "LLM", "LLM_GQA", "LLM_GPU", "H100_BF16_PEAK", "H100_MEMORY", "CONTEXT", "FIT_CONTEXT", "KV_BATCH",
            "LINEAR_K", "LINEAR_N", "PREFILL_TOKENS", "CURVE_GPU", "CURVE_CONTEXT", "CURVE_PRECISIONS"]
@@ -52,10 +54,10 @@ def _lt_first_limit_why() -> str:
     df = _lt_table()
     wall = int(df[(df["precision"] == "W16A16KV16") & df["at_capacity"]]["batch"].iloc[0])
     crit = llm.critical_batch_size(LLM, CURVE_GPU, CURVE_CONTEXT)
-    first, second = (("the critical batch", crit), ("the memory wall", wall)) if crit <= wall else \
-        (("the memory wall", wall), ("the critical batch", crit))
-    return (f"with 16-bit weights {first[0]} comes first (batch {first[1]}), {second[0]} later (batch {second[1]}): "
-            "read the critical and at_capacity columns")
+    critical, memory_wall = (t("set05.the_critical_batch"), crit), (t("set05.the_memory_wall"), wall)
+    first, second = (critical, memory_wall) if crit <= wall else (memory_wall, critical)
+    return t("set05.lt_first_limit_why", first=first[0], first_batch=first[1], second=second[0],
+             second_batch=second[1])
 
 
 def _lt_first_limit() -> str:
@@ -101,37 +103,33 @@ def _max_batch_simple() -> int:
 
 SET_05 = question_set(_S, "05_llm_prefill_decode", (
     ask("llm_weight_bytes", _S, "number", _weight_bytes, unit="bytes", quantity="bytes",
-        hints=((0.5, "fp16/bf16 weights are 2 bytes each, not 1"),
-               (2.0, "fp16/bf16 weights are 2 bytes each, not 4"))),
+        hints=((0.5, hint("set05.llm_weight_bytes_1")),
+               (2.0, hint("set05.llm_weight_bytes_2")))),
     ask("kv_bytes_per_token", _S, "number", _kv_per_token, unit="bytes", quantity="bytes",
-        hints=((0.5, "count both K and V (a factor of 2), for every layer, at 2 bytes per fp16 element"),
-               (1 / 32, "multiply by the number of layers (32): every layer keeps its own K and V"))),
+        hints=((0.5, hint("set05.kv_bytes_per_token_1")),
+               (1 / 32, hint("set05.kv_bytes_per_token_2")))),
     ask("kv_cache_bytes", _S, "number", lambda: _kv_per_token() * CONTEXT * KV_BATCH, unit="bytes",
         quantity="bytes",
-        hints=((1 / KV_BATCH, f"the cache holds every sequence of the batch: multiply by {KV_BATCH}"),)),
+        hints=((1 / KV_BATCH, hint("set05.kv_cache_bytes", batch=KV_BATCH)),)),
     ask("decode_time_s", _S, "number", lambda: _decode_bytes() / _h100().bandwidth, unit="s", quantity="time",
         hints=((_weight_bytes() / _decode_bytes(),
-                "add the KV cache: each decode step reads the whole cache as well as the weights"),)),
+                hint("set05.decode_time_s")),)),
     ask("critical_batch", _S, "number", lambda: _h100().ridge_point, unit="sequences", quantity="count",
-        rtol=0.02, hints=((0.5, "each weight (2 bytes) does 2 FLOPs per sequence, so the intensity is about "
-                                "batch FLOP/byte, not batch / 2"),)),
+        rtol=0.02, hints=((0.5, hint("set05.critical_batch")),)),
     ask("max_batch_fit", _S, "number", _max_batch_simple, unit="sequences", quantity="count", rtol=0.0,
         hints=(((H100_MEMORY // (_kv_per_token() * FIT_CONTEXT)) / _max_batch_simple(),
-                "the weights are in memory too: the KV cache gets only memory - weight bytes", 1e-9),
+                hint("set05.max_batch_fit_1"), 1e-9),
                ((_max_batch_simple() + 1) / _max_batch_simple(),
-                "round the quotient down: one more sequence would not fit", 1e-9),
+                hint("set05.max_batch_fit_2"), 1e-9),
                (_fit_quotient() / _max_batch_simple(),
-                "round the quotient down: a fraction of a sequence does not fit", 0.001),
+                hint("set05.max_batch_fit_3"), 0.001),
                (((80e9 - _weight_bytes()) // (_kv_per_token() * FIT_CONTEXT)) / _max_batch_simple(),
-                "the H100's 80 GB of HBM are binary: 80 GiB = 80 x 2**30 bytes, not 80e9 (memory capacities "
-                "come in powers of two)", 1e-9))),
+                hint("set05.max_batch_fit_4"), 1e-9))),
     ask("prefill_intensity", _S, "number", lambda: _prefill_linear().intensity, unit="FLOP/byte",
         quantity="intensity",
         hints=(((PREFILL_TOKENS * LINEAR_K + LINEAR_K * LINEAR_N + PREFILL_TOKENS * LINEAR_N)
                 / (LINEAR_K * LINEAR_N),
-                "exactly double: did you count the weights only? In prefill the input and output activations "
-                "(2048 x 4096 each) move as many bytes as the weights; else check the dtype size "
-                "(fp16 = 2 bytes)"),)),
+                hint("set05.prefill_intensity")),)),
     ask("decode_intensity", _S, "number", lambda: _decode_linear().intensity, unit="FLOP/byte",
         quantity="intensity"),
     ask("prefill_verdict", _S, "verdict", lambda: _h100().bound(_prefill_linear()),
@@ -140,24 +138,23 @@ SET_05 = question_set(_S, "05_llm_prefill_decode", (
         why=verdict_why(_h100, lambda: _decode_linear().intensity)),
     ask("gqa_kv_bytes_per_token", _S, "number", lambda: llm.kv_cache_bytes_per_token(LLM_GQA, kv_bits=16),
         unit="bytes", quantity="bytes",
-        hints=((8.0, "Llama-2-70B uses grouped-query attention: K and V have 8 heads, not 64"),)),
+        hints=((8.0, hint("set05.gqa_kv_bytes_per_token")),)),
     ask("gqa_saving", _S, "number", lambda: llm.get(LLM_GQA).gqa_group, unit="(a ratio)", quantity="ratio"),
     ask("lt_throughput_gain", _S, "number", lambda: _lt_point(16, "wall")[1] / _lt_point(16, "batch1")[1],
         unit="(a ratio)", quantity="ratio",
         hints=(((_lt_point(16, "wall")[0] / _lt_point(16, "batch1")[0])
                 / (_lt_point(16, "wall")[1] / _lt_point(16, "batch1")[1]),
-                "that is how much the latency grows; throughput is tokens/s (the tokens_per_s column)"),)),
+                hint("set05.lt_throughput_gain")),)),
     ask("lt_latency_cost", _S, "number", lambda: _lt_point(16, "wall")[0] / _lt_point(16, "batch1")[0],
         unit="(a ratio)", quantity="ratio",
         hints=(((_lt_point(16, "wall")[1] / _lt_point(16, "batch1")[1])
                 / (_lt_point(16, "wall")[0] / _lt_point(16, "batch1")[0]),
-                "that is how much the throughput grows; latency is the time of one decode step (latency_s)"),)),
+                hint("set05.lt_latency_cost")),)),
     ask("lt_first_limit", _S, "choice", _lt_first_limit, choices=("a", "b"),
         why=_lt_first_limit_why),
     ask("lt_past_critical", _S, "number", lambda: _lt_point(4, "wall")[0] / _lt_point(4, "critical")[0],
         unit="(a ratio)", quantity="ratio",
         hints=(((_lt_point(4, "wall")[1] / _lt_point(4, "critical")[1])
                 / (_lt_point(4, "wall")[0] / _lt_point(4, "critical")[0]),
-                "that is the throughput ratio, which barely moves past the critical batch; the question asks for "
-                "the latency ratio"),)),
+                hint("set05.lt_past_critical")),)),
 ))

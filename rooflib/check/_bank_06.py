@@ -10,6 +10,7 @@ from .. import kernels
 from ..core import Platform, Workload
 from ._bank_common import verdict_why
 from ._engine import ask, question_set
+from ._hints import hint
 
 __all__ = ["SET_06", "TRIAD_N", "TRIAD_TIME_S", "MEASURED_GEMM_N", "GEMM_TIME_S", "DOT_N", "DOT_TIME_S"]
 
@@ -39,8 +40,8 @@ def _dot_flops_per_s() -> float:
 
 SET_06 = question_set(_S, "06_measure_your_machine", (
     ask("triad_bandwidth", _S, "number", lambda: _measured().bandwidth, unit="bytes/s", quantity="bandwidth",
-        hints=((4 / 3, "STREAM counts 3 arrays (read b, read c, write a), not the extra write-allocate read"),
-               (2.0 / 3.0, "a triad reads two arrays and writes one: 3 arrays of n x 8 bytes"))),
+        hints=((4 / 3, hint("set06.triad_bandwidth_1")),
+               (2.0 / 3.0, hint("set06.triad_bandwidth_2")))),
     ask("gemm_flops_per_s", _S, "number", lambda: _measured().peak_flops_per_s, unit="FLOP/s",
         quantity="rate"),
     ask("measured_ridge", _S, "number", lambda: _measured().ridge_point, unit="FLOP/byte",
@@ -49,8 +50,8 @@ SET_06 = question_set(_S, "06_measure_your_machine", (
     ask("dot_fraction_of_roof", _S, "number", lambda: _dot_flops_per_s() / _measured().attainable(_dot()),
         unit="(a fraction)", quantity="ratio",
         hints=((_measured().attainable(_dot()) / _measured().peak_flops_per_s,
-                "compare with the roof at the dot's intensity (beta x I), not with the peak"),
-               (100.0, "give a fraction between 0 and 1, not a percentage"))),
+                hint("set06.dot_fraction_of_roof_1")),
+               (100.0, hint("set06.dot_fraction_of_roof_2")))),
     ask("dot_verdict", _S, "verdict", lambda: _measured().bound(_dot()),
         why=verdict_why(_measured, lambda: _dot().intensity)),
 ))

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from .. import comm, llm, platforms
 from ..core import Platform
+from ..i18n import t
 from ._engine import ask, question_set
+from ._hints import hint
 
 __all__ = ["SET_07", "MODEL", "GPU", "TP", "PREFILL_TOKENS", "DECODE_BATCH", "MEASURED_BYTES", "MEASURED_GPUS",
            "MEASURED_TIME_S", "PP_STAGES", "MICRO_BATCHES"]
@@ -84,9 +86,8 @@ def _mlp_choice() -> str:
 
 def _mlp_why() -> str:
     i, r = _mlp_link_intensity(), _pcie_ridge()
-    side = "below" if i < r else "above"
-    return (f"the MLP block's link intensity is {i:.4g} FLOP per link byte, {side} the PCIe communication ridge "
-            f"pi / beta_link = {r:.4g}: the link, not the tensor cores, sets its time")
+    side = t("set07.below" if i < r else "set07.above")
+    return t("set07.pcie_tp8_mlp_why", intensity=f"{i:.4g}", side=side, ridge=f"{r:.4g}")
 
 
 def _decode_allreduce_time() -> float:
@@ -96,59 +97,47 @@ def _decode_allreduce_time() -> float:
 
 SET_07 = question_set(_S, "07_beyond_one_chip", (
     ask("nvlink_per_direction", _S, "number", lambda: _nvlink().bandwidth, unit="bytes/s", quantity="bandwidth",
-        hints=((2.0, "900 GB/s is NVLink 4's two directions added together: a GPU sends 450 GB/s while it "
-                     "receives 450 GB/s. The alpha-beta model needs one direction"),)),
+        hints=((2.0, hint("set07.nvlink_per_direction")),)),
     ask("ring_bytes_sent", _S, "number", lambda: _prefill_ring().bytes_sent_per_device, unit="bytes",
         quantity="bytes",
-        hints=((1 / 1.75, "that is the buffer S itself: a ring all-reduce is a reduce-scatter then an all-gather, "
-                          "each device sending (n-1)/n x S in each: 2(n-1)/n x S in all"),
-               (0.5, "that is one half of the ring (the reduce-scatter or the all-gather): the all-reduce does "
-                     "both, 2(n-1)/n x S"),
-               (8 / 7, "each device sends 2(n-1)/n x S, not 2 x S: its own 1/n shard never leaves it"))),
+        hints=((1 / 1.75, hint("set07.ring_bytes_sent_1")),
+               (0.5, hint("set07.ring_bytes_sent_2")),
+               (8 / 7, hint("set07.ring_bytes_sent_3")))),
     ask("ring_allreduce_time_s", _S, "number", lambda: _prefill_ring().time_s, unit="s", quantity="time",
-        hints=((0.5, "that divides by 900 GB/s, both directions together; each direction carries 450 GB/s, and "
-                     "every GPU sends and receives at once"),
-               (1 / 1.75, "S / beta is the time for the buffer to cross once (nccl-tests' algorithm-bandwidth "
-                          "view); in a ring each GPU sends 2(n-1)/n x S"))),
+        hints=((0.5, hint("set07.ring_allreduce_time_s_1")),
+               (1 / 1.75, hint("set07.ring_allreduce_time_s_2")))),
     ask("bus_bandwidth", _S, "number", _bus_bandwidth, unit="bytes/s", quantity="bandwidth",
-        hints=((1 / 1.75, "that is the algorithm bandwidth S / t; NCCL's bus bandwidth multiplies it by "
-                          "2(n-1)/n for an all-reduce, so that it compares with the link's per-direction figure"),
-               (2.0, "do not double it: the bus bandwidth is per direction, like the link figure it is compared "
-                     "with"))),
+        hints=((1 / 1.75, hint("set07.bus_bandwidth_1")),
+               (2.0, hint("set07.bus_bandwidth_2")))),
     ask("tp_layer_link_bytes", _S, "number", _layer_link_bytes, unit="bytes", quantity="bytes",
-        hints=((0.5, "a Megatron layer has TWO all-reduces: one after attention's o_proj and one after the MLP's "
-                     "down_proj"),
-               (1 / 1.75, "each all-reduce sends 2(n-1)/n x S per GPU, not S"),
-               (1 / 3.5, "two all-reduces per layer, each sending 2(n-1)/n x S per GPU"))),
+        hints=((0.5, hint("set07.tp_layer_link_bytes_1")),
+               (1 / 1.75, hint("set07.tp_layer_link_bytes_2")),
+               (1 / 3.5, hint("set07.tp_layer_link_bytes_3")))),
     ask("tp_weight_bytes_per_gpu", _S, "number", lambda: llm.param_count(MODEL) * _BF16 / TP, unit="bytes",
         quantity="bytes",
-        hints=((float(TP), "tensor parallelism splits every weight matrix over the 8 GPUs: each holds 1/8"),)),
+        hints=((float(TP), hint("set07.tp_weight_bytes_per_gpu")),)),
     ask("link_ridge_nvlink", _S, "number", lambda: comm.ridge_point(_h100(), _nvlink()), unit="FLOP/byte",
         quantity="intensity",
-        hints=((0.5, "use the per-direction bandwidth (450 GB/s), not the 900 GB/s both-direction figure"),
+        hints=((0.5, hint("set07.link_ridge_nvlink_1")),
                (_h100().ridge_point / comm.ridge_point(_h100(), _nvlink()),
-                "that is the memory ridge pi / beta (HBM); the communication ridge divides by the link's bandwidth"),
-               (67e12 / 989.4e12, "use the bf16 tensor-core peak (989.4e12 FLOP/s), the dtype the model runs in"))),
+                hint("set07.link_ridge_nvlink_2")),
+               (67e12 / 989.4e12, hint("set07.link_ridge_nvlink_3")))),
     ask("mlp_link_intensity", _S, "number", _mlp_link_intensity, unit="FLOP/byte", quantity="intensity",
-        hints=((0.5, "the MLP block has ONE all-reduce (after down_proj); the layer's second one belongs to "
-                     "attention"),
-               (7 / 8, "each GPU sends 2(n-1)/n x S, not 2 x S: its own shard stays"),
-               (float(TP), "count the FLOPs of one GPU: each does 1/8 of gate, up and down"))),
+        hints=((0.5, hint("set07.mlp_link_intensity_1")),
+               (7 / 8, hint("set07.mlp_link_intensity_2")),
+               (float(TP), hint("set07.mlp_link_intensity_3")))),
     ask("pcie_tp8_mlp", _S, "choice", _mlp_choice, choices=("a", "b"), why=_mlp_why),
     ask("pcie_tp_threshold", _S, "number", _pcie_threshold, unit="GPUs", quantity="count", rtol=0.0,
         hints=(((_pcie_threshold() - 1) / _pcie_threshold(),
-                "one GPU too few: at that count the link intensity 1.5 i / (n - 1) is still at or above the "
-                "ridge; take the first n where it is below"),)),
+                hint("set07.pcie_tp_threshold")),)),
     ask("pp_bubble_fraction", _S, "number", lambda: (PP_STAGES - 1) / (MICRO_BATCHES + PP_STAGES - 1),
         unit="(a fraction)", quantity="ratio",
         hints=(((PP_STAGES - 1) / MICRO_BATCHES / ((PP_STAGES - 1) / (MICRO_BATCHES + PP_STAGES - 1)),
-                "(pp - 1) / m compares the bubble with the useful work; as a share of the whole pass it is "
-                "(pp - 1) / (m + pp - 1)"),
-               (100.0, "give a fraction between 0 and 1, not a percentage"))),
+                hint("set07.pp_bubble_fraction_1")),
+               (100.0, hint("set07.pp_bubble_fraction_2")))),
     ask("decode_allreduce_time_s", _S, "number", _decode_allreduce_time, unit="s", quantity="time",
-        hints=((0.5, "two all-reduces per layer, 80 layers: 160 all-reduces per decode step"),
+        hints=((0.5, hint("set07.decode_allreduce_time_s_1")),
                (2 * 80 * comm.all_reduce(_size(1), TP, _nvlink().replace(latency_s=0.0)).time_s
                 / _decode_allreduce_time(),
-                "at batch 1 each buffer is only 16 KiB: the latency term, 2(n - 1) steps x alpha per all-reduce, "
-                "is most of the time; add it"))),
+                hint("set07.decode_allreduce_time_s_2")))),
 ))

@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from .. import platforms
 from ..core import Platform
+from ..i18n import t, verdict
 
 __all__ = ["GTX1080TI_PEAK", "GTX1080TI_BANDWIDTH", "gtx1080ti", "verdict_why"]
 
@@ -26,9 +27,9 @@ def verdict_why(platform: Callable[[], Platform], intensity: Callable[[], float]
     """An explanation of a wrong verdict: the kernel's intensity (FLOP/byte) against the platform's ridge point."""
     def why() -> str:
         p, i = platform(), float(intensity())
-        side = "below" if i < p.ridge_point else "at or above"
+        side = t("check.why.below" if i < p.ridge_point else "check.why.at_or_above")
         right = "memory" if i < p.ridge_point else "compute"
-        return (f"compare the intensity {i:.3g} FLOP/byte with the ridge point {p.ridge_point:.3g} FLOP/byte: "
-                f"it is {side} it, so the kernel is {right}-bound")
+        return t("check.why.verdict", intensity=f"{i:.3g}", ridge=f"{p.ridge_point:.3g}", side=side,
+                 verdict=verdict(right))
 
     return why

@@ -15,14 +15,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ._hints import (BINARY_RTOL, HINT_RTOL, RTOL, WHOLE_RTOL, first_hint, recheck_message, reciprocal_hint,
-                     usual_hints)
+from ..i18n import t, verdict
+from ._hints import (BINARY_RTOL, HINT_RTOL, RTOL, WHOLE_RTOL, first_hint, message_text, recheck_message,
+                     reciprocal_hint, unit_text, usual_hints)
 from ._roof_plot import roof_plot_feedback
 
 __all__ = ["RTOL", "HINT_RTOL", "BINARY_RTOL", "WHOLE_RTOL", "Question", "Key", "QuestionSet", "CheckResult", "ask",
            "question_set", "percent", "is_close", "is_missing", "as_number", "describe", "VERDICT_WORDS",
-           "score"]
-
+           "missing_result", "none_result", "not_a_number", "score"]
 
 
 @dataclass(frozen=True)
@@ -149,25 +149,25 @@ def describe(data: Any) -> str:
         data = data.get("repr", data.get("type", data))
         return str(data)[:120]
     if isinstance(data, int) and not isinstance(data, bool) and abs(data) >= 10**300:
-        return f"an integer of {len(str(abs(data)))} digits, too large for a float"
+        return t("check.huge_integer", digits=len(str(abs(data))))
     return repr(data)[:120]
 
 
 # ------------------------------------------------------------------------------------ numbers
 def _number_feedback(q: Question, x: float, expected: float, hints: tuple[tuple, ...]) -> tuple[bool, str]:
-    unit = f" {q.unit}" if q.unit else ""
+    unit = f" {unit_text(q.unit)}" if q.unit else ""
     if q.rtol == 0.0:
         if abs(x - expected) <= WHOLE_RTOL * max(1.0, abs(expected)):
-            return True, f"correct: {expected:.6g}{unit}"
+            return True, t("check.correct_exact", expected=expected, unit=unit)
     elif is_close(x, expected, q.rtol):
-        return True, f"correct: {expected:.4g}{unit} (within {percent(q.rtol)})"
+        return True, t("check.correct_within", expected=expected, unit=unit, tolerance=percent(q.rtol))
     if x != 0 and expected != 0:
         r = x / expected
         own = first_hint(list(hints), r)  # the question's own hints first
         if own is not None:
             return False, own
         if is_close(r, -1.0, HINT_RTOL):
-            return False, "right size, wrong sign: FLOPs, bytes, times and rates are all positive"
+            return False, t("check.wrong_sign")
         if is_close(x * expected, 1.0, 2 * max(q.rtol, 0.001)) and not is_close(expected, 1.0, 0.2):
             return False, reciprocal_hint(q)
         usual = first_hint(usual_hints(q), r)
@@ -179,25 +179,43 @@ def _number_feedback(q: Question, x: float, expected: float, hints: tuple[tuple,
 # ------------------------------------------------------------------------------------ words
 VERDICT_WORDS = {"memory": "memory", "memory-bound": "memory", "memory bound": "memory", "bandwidth": "memory",
                  "bandwidth-bound": "memory", "compute": "compute", "compute-bound": "compute",
-                 "compute bound": "compute", "compute-limited": "compute", "memory-limited": "memory"}
-"""Accepted spellings of a verdict -> the verdict."""
+                 "compute bound": "compute", "compute-limited": "compute", "memory-limited": "memory",
+                 "访存受限": "memory", "访存密集型": "memory", "带宽受限": "memory",
+                 "计算受限": "compute", "计算密集型": "compute"}
+"""Accepted spellings of a verdict -> the verdict (the Chinese words of the source blog and the glossary too)."""
+
+
+def missing_result(q: Question) -> CheckResult:
+    """The result for no answer at all."""
+    return CheckResult(q.name, False, t("check.no_answer", name=q.name), 0, q.points, "missing")
+
+
+def none_result(q: Question) -> CheckResult:
+    """The result for an answer that is None (a function that printed instead of returning)."""
+    return CheckResult(q.name, False, t("check.got_none", name=q.name), 0, q.points, "invalid")
+
+
+def not_a_number(q: Question, data: Any) -> str:
+    """The message for a numeric question answered with something that is not a finite number."""
+    return t("check.not_a_number", unit=unit_text(q.unit), got=describe(data))[:300]
 
 
 def _verdict_feedback(value: Any, expected: str, why: Callable[[], str] | None) -> tuple[bool, str]:
     if not isinstance(value, str) or value.strip().lower() not in VERDICT_WORDS:
-        return False, f"answer with the string 'memory' or 'compute', got {describe(value)}"
+        return False, t("check.verdict_form", got=describe(value))
     if VERDICT_WORDS[value.strip().lower()] == expected:
-        return True, f"correct: {expected}-bound"
-    return False, "wrong verdict: " + (why() if why else f"it is {expected}-bound")
+        return True, t("check.correct_verdict", verdict=verdict(expected))
+    because = message_text(why()) if why else t("check.it_is", verdict=verdict(expected))
+    return False, t("check.wrong_verdict", why=because)
 
 
 def _choice_feedback(q: Question, value: Any, expected: str, why: Callable[[], str] | None) -> tuple[bool, str]:
     v = value.strip().lower().strip("()").rstrip(")").strip() if isinstance(value, str) else None
     if v not in q.choices:
-        return False, f"answer with one of {', '.join(repr(c) for c in q.choices)}, got {describe(value)}"
+        return False, t("check.choice_form", choices=", ".join(repr(c) for c in q.choices), got=describe(value))
     if v == expected:
-        return True, f"correct: ({expected})"
-    return False, "not this one: " + (why() if why else "think about which roof limits the kernel")
+        return True, t("check.correct_choice", choice=expected)
+    return False, t("check.not_this_one", why=message_text(why()) if why else t("check.which_roof"))
 
 
 # ------------------------------------------------------------------------------------ scoring
@@ -205,15 +223,14 @@ def score(q: Question, data: Any, expected: Any, hints: tuple[tuple, ...] = (),
           why: Callable[[], str] | None = None) -> CheckResult:
     """Score JSON-ready ``data`` as the answer to ``q`` against ``expected`` (no printing, no recording)."""
     if is_missing(data):
-        return CheckResult(q.name, False, f"no answer yet: assign it to `{q.name}`", 0, q.points, "missing")
+        return missing_result(q)
     if data is None:
-        return CheckResult(q.name, False, f"got None: `{q.name}` holds None (a function that prints its result "
-                           "instead of returning it gives None); assign the value itself", 0, q.points, "invalid")
+        return none_result(q)
     status = "wrong"
     if q.kind == "number":
         x = as_number(data)
         if x is None:
-            ok, msg = False, f"expected a finite number in {q.unit or 'SI units'}, got {describe(data)}"[:300]
+            ok, msg = False, not_a_number(q, data)
             status = "invalid"
         else:
             ok, msg = _number_feedback(q, x, float(expected), hints)

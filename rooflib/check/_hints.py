@@ -3,15 +3,18 @@
 A recognised slip gets a targeted hint (a multiply-add counted once, a dtype size, a unit prefix,
 GiB against GB for quantities that have binary units, the reciprocal). A miss that matches no slip
 gets :func:`recheck_message`: what to recheck (the quantity, the convention, the unit), never the
-factor or the direction of the miss, so the message is not an answer oracle.
+factor or the direction of the miss, so the message is not an answer oracle. Every text comes from the
+message catalogues (``rooflib/i18n``), in the language of the moment the answer is checked.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["RTOL", "HINT_RTOL", "BINARY_RTOL", "WHOLE_RTOL", "BINARY_QUANTITIES", "RECHECK", "first_hint",
-           "usual_hints", "reciprocal_hint", "recheck_message"]
+from ..i18n import t, translate
+
+__all__ = ["RTOL", "HINT_RTOL", "BINARY_RTOL", "WHOLE_RTOL", "BINARY_QUANTITIES", "RECHECK", "Hint", "hint",
+           "message_text", "unit_text", "first_hint", "usual_hints", "reciprocal_hint", "recheck_message"]
 
 RTOL = 0.01
 """Default relative tolerance for a numeric answer (1 %)."""
@@ -25,98 +28,105 @@ WHOLE_RTOL = 1e-9
 BINARY_QUANTITIES = ("bytes", "bandwidth")
 """Quantities that have binary units (KiB, MiB, GiB): only these get the 1.024**k and 2**10k hints."""
 
-MAC_HINT = ("a multiply-add (MAC / FMA) is 2 FLOPs, one multiply and one add; counting it once "
-            "halves the FLOPs")
-DTYPE_HINT = "check the bytes per element: fp64 = 8, fp32 = 4, fp16/bf16 = 2, int8/fp8 = 1"
-UNIT_HINT = ("a unit prefix slip: k, M, G, T are 1e3, 1e6, 1e9, 1e12; answer in SI base units "
-             "({unit}), not ms, GB or TFLOP/s")
-BINARY_HINT = ("that is the gap between binary and decimal units (1 KiB = 2**10, 1 MiB = 2**20, "
-               "1 GiB = 2**30 bytes; 1 kB = 1e3, 1 MB = 1e6, 1 GB = 1e9 bytes); check which one the "
-               "question uses")
-RECIPROCAL_HINT = ("you have the reciprocal: intensity is FLOP per byte (FLOPs / bytes), not bytes per FLOP; "
-                   "a ridge point is peak / bandwidth")
-RATIO_RECIPROCAL_HINT = ("you have the reciprocal: divide the other way round ('A over B' is A / B; a speedup is "
-                         "old time / new time, more than 1 when the kernel gets faster)")
+RECHECK = ("flops", "bytes", "intensity", "rate", "time", "bandwidth", "count", "ratio")
+"""Quantities with their own "recheck ..." text (``check.recheck.<quantity>`` in the catalogues)."""
 
-RECHECK = {
-    "flops": "the quantity (every FLOP of the whole kernel: FLOPs per element or output x how many), the "
-             "convention (an add or a multiply is 1 FLOP, a multiply-add 2) and the unit (FLOPs, not GFLOPs)",
-    "bytes": "the quantity (every array read or written, each element moved once), the convention (bytes per "
-             "element: fp64 8, fp32 4, fp16/bf16 2, int8 1) and the unit (bytes, not kB, MB, GB or GiB)",
-    "intensity": "the quantity (the FLOPs over the bytes moved by the same kernel), the convention (a "
-                 "multiply-add is 2 FLOPs; every array read or written counts) and the unit (FLOP/byte)",
-    "rate": "the quantity (FLOPs per second: the roof min(pi, beta x I) at this intensity, or FLOPs / time for a "
-            "measurement), the convention (a multiply-add is 2 FLOPs) and the unit (FLOP/s, not GFLOP/s or "
-            "TFLOP/s)",
-    "time": "the quantity (the roofline bound is the larger of the compute time FLOPs / pi and the memory time "
-            "bytes / beta), the convention (2 FLOPs per multiply-add; bytes moved) and the unit (seconds, not ms)",
-    "bandwidth": "the quantity (bytes moved per second), the convention (which arrays count as moved) and the "
-                 "unit (bytes/s; 1 GB = 1e9 bytes, 1 GiB = 2**30 bytes)",
-    "count": "the quantity (what exactly is counted), the convention (round down when it must fit, take the "
-             "first whole number that reaches when it must reach) and the unit (a plain count)",
-    "ratio": "the quantity (which value goes on top: 'A over B' is A / B, a speedup is old time / new time), the "
-             "convention (both values for the same work, in the same units) and the unit (a plain number, not a "
-             "percentage)",
-}
-"""What an unrecognised miss asks to recheck, by the question's ``quantity``."""
-_RECHECK_DEFAULT = "the quantity, the convention and the unit the question states"
+_UNITS = {"FLOPs": "check.unit.flops", "bytes": "check.unit.bytes", "(a ratio)": "check.unit.ratio",
+          "(a fraction)": "check.unit.fraction", "(a whole number)": "check.unit.whole",
+          "vectors": "check.unit.vectors", "sequences": "check.unit.sequences", "GPUs": "check.unit.gpus"}
+
+
+class Hint(str):
+    """A catalogue message that reads as its English text (``str``) and shows in the current language
+    (:meth:`text`): a question bank builds its hints once, at import, and they are shown in the language of the
+    moment a miss is checked."""
+
+    key: str
+    fields: dict[str, Any]
+
+    def __new__(cls, key: str, /, **fields: Any) -> Hint:
+        self = super().__new__(cls, translate(key, "en", **fields))
+        self.key, self.fields = key, fields
+        return self
+
+    def text(self) -> str:
+        """The message in the current language (English fallback)."""
+        return t(self.key, **self.fields)
+
+    def __getnewargs_ex__(self) -> tuple[tuple[str], dict[str, Any]]:   # copy and pickle rebuild it from its key
+        return (self.key,), self.fields
+
+
+def hint(key: str, /, **fields: Any) -> Hint:
+    """A question bank's hint or explanation: the catalogue message ``key`` with ``fields``."""
+    return Hint(key, **fields)
+
+
+def message_text(message: Any) -> str:
+    """A hint as text in the current language (a plain string as it is)."""
+    return message.text() if isinstance(message, Hint) else str(message)
+
+
+def unit_text(unit: str) -> str:
+    """A question's unit as shown in a message: the catalogue's word for a word unit ("(a ratio)", "bytes"),
+    a symbol ("FLOP/byte", "s") as it is, "SI units" for none."""
+    if not unit:
+        return t("check.si_units")
+    return t(_UNITS[unit]) if unit in _UNITS else unit
 
 
 def first_hint(hints: list[tuple], r: float, rtol: float = HINT_RTOL) -> str | None:
     """The message of the first ``(ratio, message[, tolerance])`` whose ratio ``r`` is close to, else None."""
     for ratio, msg, *tol in hints:
         if abs(r - ratio) <= (tol[0] if tol else rtol) * abs(ratio):
-            return msg
+            return message_text(msg)
     return None
 
 
 def usual_hints(q: Any) -> list[tuple]:
     """The usual slips for question ``q`` (by its ``quantity``), as ``(ratio, message[, tolerance])``."""
     out: list[tuple] = []
-    unit = q.unit or "SI units"
+    unit = unit_text(q.unit)
+    dtype = t("check.hint.dtype")
     if q.quantity == "flops":
-        out += [(0.5, "exactly half: " + MAC_HINT), (2.0, "exactly double: count 1 FLOP per add or multiply, "
-                                                           "2 per multiply-add, no more")]
+        out += [(0.5, t("check.hint.exactly_half", hint=t("check.hint.mac"))),
+                (2.0, t("check.hint.exactly_double_flops"))]
     elif q.quantity == "bytes":
-        out += [(r, f"off by a factor of {r:g}: " + DTYPE_HINT) for r in (2.0, 0.5, 4.0, 0.25)]
+        out += [(r, t("check.hint.off_by", factor=r, hint=dtype)) for r in (2.0, 0.5, 4.0, 0.25)]
     elif q.quantity == "intensity":
-        out += [(0.5, "exactly half: either a multiply-add was counted as 1 FLOP (it is 2) or the dtype size "
-                      "is doubled"),
-                (2.0, "exactly double: check the dtype size (fp32 = 4 bytes, fp16 = 2) and that each "
-                      "multiply-add counts 2 FLOPs, not 4")]
-        out += [(r, f"off by a factor of {r:g}: " + DTYPE_HINT) for r in (4.0, 0.25)]
-    generic2 = ("off by a factor of 2: two usual causes are a multiply-add counted as 1 FLOP (it is 2) "
-                "and a dtype size off by 2 (fp32 = 4 bytes, fp16 = 2)")
-    out += [(2.0, generic2), (0.5, generic2), (4.0, "off by a factor of 4: " + DTYPE_HINT),
-            (0.25, "off by a factor of 4: " + DTYPE_HINT)]
+        out += [(0.5, t("check.hint.intensity_half")), (2.0, t("check.hint.intensity_double"))]
+        out += [(r, t("check.hint.off_by", factor=r, hint=dtype)) for r in (4.0, 0.25)]
+    generic2 = t("check.hint.generic2")
+    by4 = t("check.hint.off_by", factor=4.0, hint=dtype)
+    out += [(2.0, generic2), (0.5, generic2), (4.0, by4), (0.25, by4)]
     if q.quantity in BINARY_QUANTITIES:
+        binary = t("check.hint.binary")
         for k in (1, 2, 3):
             f = 1.024**k
-            out += [(f, f"off by a factor of {f:.4g}: " + BINARY_HINT, BINARY_RTOL),
-                    (1 / f, f"off by a factor of {1 / f:.4g}: " + BINARY_HINT, BINARY_RTOL)]
-        for k, binary in enumerate(("KiB", "MiB", "GiB", "TiB"), start=1):
-            out += [(2.0**(-10 * k), f"off by a factor of 2**-{10 * k}: the answer is wanted in {unit}, not in "
-                                     f"{binary} (1 {binary} = 2**{10 * k} bytes)"),
-                    (2.0**(10 * k), f"off by a factor of 2**{10 * k} (one {binary} in bytes): check the units; "
-                                    f"the answer is wanted in {unit}")]
+            out += [(f, t("check.hint.off_by_binary", factor=f, hint=binary), BINARY_RTOL),
+                    (1 / f, t("check.hint.off_by_binary", factor=1 / f, hint=binary), BINARY_RTOL)]
+        for k, name in enumerate(("KiB", "MiB", "GiB", "TiB"), start=1):
+            out += [(2.0**(-10 * k), t("check.hint.binary_small", power=10 * k, unit=unit, binary=name)),
+                    (2.0**(10 * k), t("check.hint.binary_large", power=10 * k, unit=unit, binary=name))]
     if q.quantity not in ("count", "ratio"):
+        prefix = t("check.hint.unit", unit=unit)
         for e in (3, 6, 9, 12):
-            out += [(10.0**e, f"off by a factor of 1e{e} (too large): " + UNIT_HINT.format(unit=unit)),
-                    (10.0**-e, f"off by a factor of 1e-{e} (too small): " + UNIT_HINT.format(unit=unit))]
+            out += [(10.0**e, t("check.hint.too_large", power=e, hint=prefix)),
+                    (10.0**-e, t("check.hint.too_small", power=e, hint=prefix))]
     return out
 
 
 def reciprocal_hint(q: Any) -> str:
     """The hint for an answer that is 1 / the expected value."""
-    return RATIO_RECIPROCAL_HINT if q.quantity == "ratio" else RECIPROCAL_HINT
+    return t("check.hint.ratio_reciprocal" if q.quantity == "ratio" else "check.hint.reciprocal")
 
 
 def recheck_message(q: Any, x: float, tolerance: str) -> str:
     """The message for a miss that matches no known slip: the answer given and what to recheck, no factor."""
-    unit = f" {q.unit}" if q.unit else ""
-    what = RECHECK.get(q.quantity, _RECHECK_DEFAULT)
+    unit = f" {unit_text(q.unit)}" if q.unit else ""
+    what = t(f"check.recheck.{q.quantity}" if q.quantity in RECHECK else "check.recheck.default")
     if x < 0:
-        return f"got {x:.4g}{unit}: FLOPs, bytes, times and rates are all positive; recheck {what}"
+        return t("check.hint.recheck_negative", value=x, unit=unit, what=what)
     if q.rtol == 0.0:
-        return f"got {x:.6g}{unit}, not the whole number asked for; recheck {what}"
-    return f"got {x:.4g}{unit}, not within {tolerance} of the answer; recheck {what}"
+        return t("check.hint.recheck_whole", value=x, unit=unit, what=what)
+    return t("check.hint.recheck", value=x, unit=unit, tolerance=tolerance, what=what)

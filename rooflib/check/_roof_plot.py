@@ -21,6 +21,8 @@ from typing import Any
 
 import numpy as np
 
+from ..i18n import t
+
 __all__ = ["CORNER_RTOL", "roof_plot_feedback"]
 
 _UNIT_SLIPS = (-12, -9, -6, -3, 3, 6, 9, 12)
@@ -74,9 +76,9 @@ def _line_problem(x: np.ndarray, y: np.ndarray, p: Any) -> str:
     ratio = float(np.median(y / want))
     for e in _UNIT_SLIPS:
         if _close(ratio, 10.0**e, 0.01) and np.allclose(y / want, ratio, rtol=0.01):
-            return f"the roof's values are off by a factor of 1e{e}: plot FLOP/s, not TFLOP/s or GFLOP/s"
+            return t("check.roof.unit_slip", power=e)
     if np.all(np.abs(y - p.bandwidth * x) <= 0.01 * p.bandwidth * x) and x.max() > p.ridge_point:
-        return "the line is beta x I everywhere: cap it at the peak, min(pi, beta x I)"
+        return t("check.roof.uncapped")
     return ""
 
 
@@ -86,11 +88,11 @@ def roof_plot_feedback(q: Any, data: Any, spec: dict[str, Any]) -> tuple[bool, s
     ``q`` is the :class:`~rooflib.check.Question` (its ``rtol`` is the tolerance on every value).
     """
     if not isinstance(data, dict) or data.get("type") != "axes":
-        return False, "store the matplotlib Axes you drew on (e.g. fig, ax = plt.subplots(); ...; roof_ax = ax)"
+        return False, t("check.roof.store_axes")
     p, rtol = spec["platform"], q.rtol
     lines = _lines(data)
     if not any(len(x) >= 2 for x, _, _ in lines):
-        return False, "no line on the Axes: draw the roof as a line of attainable FLOP/s against intensity"
+        return False, t("check.roof.no_line")
     roof, spans, problem = set(), [], ""
     for index, (x, y, _) in enumerate(lines):
         if len(x) < 2:
@@ -101,27 +103,23 @@ def roof_plot_feedback(q: Any, data: Any, spec: dict[str, Any]) -> tuple[bool, s
             continue
         cut = _corner_cut(x, y, p.ridge_point, p.peak_flops_per_s)
         if cut is not None:
-            problem = (f"the points lie on the roof, but the straight piece from {cut[0]:.3g} to {cut[1]:.3g} "
-                       "FLOP/byte cuts the corner at the ridge: sample more intensities (np.logspace) or put a "
-                       "point at the ridge")
+            problem = t("check.roof.corner", start=f"{cut[0]:.3g}", end=f"{cut[1]:.3g}")
             continue
         roof.add(index)
         spans.append((float(x.min()), float(x.max())))
     if not roof:
-        return False, problem or f"no line matches min(pi, beta x I) for the platform within {rtol:.0%}"
+        return False, problem or t("check.roof.no_match", tolerance=f"{rtol:.0%}")
     if not _covered(spans, spec["xmin"], spec["xmax"]):
-        drawn = ", ".join(f"{a:.3g} to {b:.3g}" for a, b in sorted(spans))
-        return False, (f"the roof is right where it is drawn ({drawn} FLOP/byte) but must run without a gap from "
-                       f"{spec['xmin']:g} to {spec['xmax']:g} FLOP/byte, so the ridge shows")
+        drawn = t("check.roof.list_sep").join(t("check.roof.span", start=f"{a:.3g}", end=f"{b:.3g}")
+                                              for a, b in sorted(spans))
+        return False, t("check.roof.gap", drawn=drawn, start=f"{spec['xmin']:g}", end=f"{spec['xmax']:g}")
     marks = [tuple(pt) for pt in data.get("points", []) if len(pt) == 2]
     for index, (x, y, marker) in enumerate(lines):
         if index not in roof and marker:
             marks += list(zip(x.tolist(), y.tolist()))
     for px, py in spec["points"]:
         if not any(_close(float(a), px, rtol) and _close(float(b), py, rtol) for a, b in marks):
-            return False, (f"the roof is right; now mark the kernel at I = {px:g} FLOP/byte on it with a marker "
-                           f"(ax.plot([{px:g}], [y], 'o') or ax.scatter); a line passing through the point is not "
-                           "a marker")
+            return False, t("check.roof.marker", intensity=f"{px:g}")
     if data.get("xscale") != "log" or data.get("yscale") != "log":
-        return False, "the data are right; use log scales on both axes (ax.set_xscale('log'), ax.set_yscale('log'))"
-    return True, "correct: the roof and the point match the platform"
+        return False, t("check.roof.log_scales")
+    return True, t("check.roof.correct")

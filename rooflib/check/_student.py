@@ -12,6 +12,7 @@ import os
 from collections.abc import Callable
 from typing import Any
 
+from ..i18n import t
 from ._evaluate import evaluate
 from ._registry import QUESTIONS
 from ._transport import record
@@ -27,10 +28,10 @@ def answer(name: str, value: Any) -> None:
     record(name, value)
     result = evaluate(name, value)
     if result.status == "received":  # a graded set in a student release: form only, the grade comes later
-        symbol, mark = "\U0001f4dd", "RECEIVED"
+        symbol, mark = "\U0001f4dd", t("check.received")
     else:
-        symbol, mark = ("\u2705", "PASS") if result.passed else ("\u274c", "FAIL")
-    print(f"{symbol} {mark} {name}: {result.message}")
+        symbol, mark = ("\u2705", t("check.pass")) if result.passed else ("\u274c", t("check.fail"))
+    print(t("check.line", symbol=symbol, mark=mark, name=name, message=result.message))
     if not result.passed and result.status != "received" and os.environ.get(RAISE_ENV) == "1":
         raise AssertionError(f"{name}: {result.message}")
 

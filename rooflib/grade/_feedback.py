@@ -2,7 +2,9 @@
 
 A page shows the student, the set, the status and total, then every question with PASS or the
 hint and its points, the written answers (marked by hand), the flags and the cells that raised.
-Everything the submission wrote is escaped.
+Everything the submission wrote is escaped. A page is in the submission's language (``Grade.language``,
+from the notebook's ``metadata.rooflib.language``: a zh edition gets a Chinese page); the index, for the
+instructor, is in English.
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .. import check
-from ._model import Grade, auto_questions
+from ..i18n import language, t
+from ._model import STATUSES, Grade, auto_questions
 
-__all__ = ["write_feedback", "page_name"]
+__all__ = ["write_feedback", "page_name", "page_language"]
 
 _STYLE = """body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}
 table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:.35rem .5rem;text-align:left;
@@ -34,45 +37,55 @@ def _e(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
+def page_language(g: Grade) -> str:
+    """The language of ``g``'s feedback page: the submission's (``Grade.language``), English when it has none."""
+    return getattr(g, "language", "") or "en"
+
+
 def _page(g: Grade) -> str:
-    title = f"{g.student} - set {g.set or '?'}"
+    with language(page_language(g)):
+        return _page_text(g)
+
+
+def _page_text(g: Grade) -> str:
+    title = t("grade.page.title", student=g.student, set=g.set or "?")
     stem = check.SETS.get(g.set, "")
     rows = []
     for q in auto_questions(g.set) if g.set in check.SETS else []:
         msg = g.results.get(q.name, "")
         ok = msg.startswith("PASS")
-        verdict = '<span class="pass">PASS</span>' if ok else '<span class="miss">not yet</span>'
+        verdict = (f'<span class="pass">{t("grade.page.pass")}</span>' if ok else
+                   f'<span class="miss">{t("grade.page.not_yet")}</span>')
         text = msg[len("PASS: "):] if ok else msg
         rows.append(f"<tr><td><code>{_e(q.name)}</code></td><td>{verdict}</td><td>{_e(text)}</td>"
                     f"<td>{g.points.get(q.name, 0):g} / {q.points:g}</td></tr>")
     for name, maxp in g.written_max.items():
         got = g.manual.get(name)
-        answer = g.written.get(name) or "(no answer)"
-        rows.append(f"<tr><td><code>{_e(name)}</code></td><td>written</td><td><div class='answer'>{_e(answer)}</div>"
-                    f"<div class='note'>marked by hand</div></td>"
+        answer = g.written.get(name) or t("grade.page.no_answer")
+        rows.append(f"<tr><td><code>{_e(name)}</code></td><td>{t('grade.page.written')}</td>"
+                    f"<td><div class='answer'>{_e(answer)}</div><div class='note'>{t('grade.page.by_hand')}</div></td>"
                     f"<td>{'' if got is None else f'{got:g}'} / {maxp:g}</td></tr>")
     flags = "".join(f"<li>{_e(f)}</li>" for f in g.flags)
     errors = "".join(f"<li>{_e(e)}</li>" for e in g.errors)
-    parts = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{_e(title)}</title>"
-             f"<style>{_STYLE}</style></head><body>",
+    status = t(f"grade.status.{g.status.replace(' ', '_')}") if g.status in STATUSES else g.status
+    parts = [f"<!doctype html><html lang='{t('grade.page.lang')}'><head><meta charset='utf-8'><title>{_e(title)}"
+             f"</title><style>{_STYLE}</style></head><body>",
              f"<h1>{_e(g.student)}</h1>",
-             f"<p>Exercise set <b>{_e(g.set or '?')}</b> {_e(stem)} &middot; "
-             f"file <code>{_e(Path(g.file).name)}</code></p>",
-             f"<p>Status: <b>{_e(g.status)}</b> &middot; total <b>{g.total:g} / {g.max_points:g}</b>"
-             + (" (written answers not marked yet)" if g.written_max and not g.manual else "") + "</p>"]
+             "<p>" + t("grade.page.set_line", set=_e(g.set or "?"), stem=_e(stem), file=_e(Path(g.file).name)) + "</p>",
+             "<p>" + t("grade.page.status_line", status=_e(status), total=f"{g.total:g}", max=f"{g.max_points:g}")
+             + (t("grade.page.not_marked") if g.written_max and not g.manual else "") + "</p>"]
     if g.reason:
         parts.append(f"<p class='note'>{_e(g.reason)}</p>")
     if flags:
-        parts.append("<div class='flag'><h2>Flags</h2><p>The grader found code that an answer does not need; "
-                     "only the answers that stood before the first flagged cell count until your instructor has "
-                     f"looked at it.</p><ul>{flags}</ul></div>")
-    parts.append("<h2>Questions</h2><table><tr><th>question</th><th>result</th><th>feedback</th><th>points</th></tr>"
-                 + "".join(rows) + "</table>")
+        parts.append(f"<div class='flag'><h2>{t('grade.page.flags')}</h2><p>{t('grade.page.flags_note')}</p>"
+                     f"<ul>{flags}</ul></div>")
+    parts.append(f"<h2>{t('grade.page.questions')}</h2><table>{t('grade.page.table_head')}" + "".join(rows)
+                 + "</table>")
     if errors:
-        parts.append(f"<h2>Cells that raised</h2><p class='note'>Cell numbers count every cell of your file from 1."
-                     f"</p><ul>{errors}</ul>")
-    parts.append(f"<p class='note'>Graded in a {'sandbox' if g.sandbox == 'bwrap' else 'plain kernel'}; "
-                 "re-run your notebook top to bottom to see the same checks.</p></body></html>")
+        parts.append(f"<h2>{t('grade.page.errors')}</h2><p class='note'>{t('grade.page.errors_note')}</p>"
+                     f"<ul>{errors}</ul>")
+    where = t("grade.page.sandbox" if g.sandbox == "bwrap" else "grade.page.plain_kernel")
+    parts.append(f"<p class='note'>{t('grade.page.footer', where=where)}</p></body></html>")
     return "\n".join(parts)
 
 

@@ -15,11 +15,12 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from .. import check
+from .. import check, i18n
 from ._execute import Limits, execute
 from ._identity import Student
 from ._model import Grade, auto_questions
-from ._notebook import answer_code, code_cells, find_set, read_notebook, set_from_name, written_answers, written_points
+from ._notebook import (answer_code, code_cells, find_language, find_set, read_notebook, set_from_name, written_answers,
+                        written_points)
 from ._scan import rooflib_aliases, scan
 
 __all__ = ["DEFAULT_CELL_TIMEOUT", "DEFAULT_TOTAL_TIMEOUT", "grade_notebook", "grade_many"]
@@ -34,8 +35,14 @@ def _short(text: Any, n: int = 160) -> str:
     return text if len(text) <= n else text[: n - 3] + "..."
 
 
-def _score(set_: str, state: dict[str, Any]) -> tuple[dict[str, float], dict[str, str], dict[str, str]]:
-    """(points, message of every question, misses only) for the answers in ``state``."""
+def _score(set_: str, state: dict[str, Any], language: str = "en") -> tuple[dict[str, float], dict[str, str],
+                                                                           dict[str, str]]:
+    """(points, message of every question, misses only) for the answers in ``state``, in ``language``."""
+    with i18n.language(language):
+        return _score_in(set_, state)
+
+
+def _score_in(set_: str, state: dict[str, Any]) -> tuple[dict[str, float], dict[str, str], dict[str, str]]:
     points, results, misses = {}, {}, {}
     for q in auto_questions(set_):
         entry = state.get(q.name) or MISSING
@@ -44,19 +51,18 @@ def _score(set_: str, state: dict[str, Any]) -> tuple[dict[str, float], dict[str
             res = check.evaluate(q.name, value)
             passed, pts, msg, status = bool(res.passed), float(res.points), str(res.message), str(res.status)
         except Exception as exc:  # noqa: BLE001 - a strange value must not crash the grader
-            passed, pts, msg, status = False, 0.0, f"could not check this answer ({type(exc).__name__})", "invalid"
+            passed, pts, msg, status = False, 0.0, i18n.t("grade.could_not_check", error=type(exc).__name__), "invalid"
         points[q.name] = pts
         if passed:
             results[q.name] = f"PASS: {msg}"
             continue
         if entry.get("source") == "variable" and value is None:
-            msg = (f"got None: `{q.name}` holds None (a function that prints instead of returning gives None); "
-                   "store the value itself")
+            msg = i18n.t("grade.got_none", name=q.name)
         elif entry.get("source") == "missing":
-            msg = f"missing: no variable `{q.name}` and no rl.check.{q.name}(...) call"
+            msg = i18n.t("grade.missing", name=q.name)
         else:
-            via = " (value from the check call)" if entry.get("source") == "check call" else ""
-            msg = f"{status}{via}: {msg}"
+            via = i18n.t("grade.via_check_call") if entry.get("source") == "check call" else ""
+            msg = i18n.t("grade.miss", status=i18n.t(f"grade.status.{status}"), via=via, message=msg)
         results[q.name] = misses[q.name] = msg
     return points, results, misses
 
@@ -137,6 +143,7 @@ def grade_notebook(path: str | os.PathLike, *, set_: str | None = None, cell_tim
                         "instructor's tree")
         return grade
     grade.set, grade.written, grade.answer_code = s, written_answers(nb), answer_code(nb)
+    grade.language = find_language(nb)
     grade.written_max = written_points(s, nb)
     cells = code_cells(nb)
     aliases = rooflib_aliases([src for _, src in cells])
@@ -163,7 +170,7 @@ def grade_notebook(path: str | os.PathLike, *, set_: str | None = None, cell_tim
         grade.status = "flagged"
         grade.reason = _short(f"{len(grade.flags)} flag(s); only answers before {_where(cells, first)} count; "
                               f"first: {grade.flags[0]}", 300)
-        grade.total_ignoring_flags = float(sum(_score(s, last)[0].values()))
+        grade.total_ignoring_flags = float(sum(_score(s, last, grade.language)[0].values()))
     elif end is not None:
         state = end
     elif r.get("timed_out") or r.get("stuck_at") is not None:
@@ -176,13 +183,13 @@ def grade_notebook(path: str | os.PathLike, *, set_: str | None = None, cell_tim
         state = last
         grade.status = "failed"
         grade.reason = _short(r.get("error") or r.get("install") or "the kernel could not be started", 300)
-    grade.points, grade.results, grade.feedback = _score(s, state)
+    grade.points, grade.results, grade.feedback = _score(s, state, grade.language)
     grade.answers = {name: (state.get(name) or MISSING).get("value") for name in grade.points}
     if grade.status == "flagged":
-        for name, message in _score(s, last)[1].items():
+        for name, message in _score(s, last, grade.language)[1].items():
             if message.startswith("PASS") and name in grade.feedback:
-                grade.feedback[name] = grade.results[name] = \
-                    f"not counted: answered only after the first flagged cell ({message})"
+                with i18n.language(grade.language):
+                    grade.feedback[name] = grade.results[name] = i18n.t("grade.not_counted", message=message)
     if grade.status == "graded" and grade.errors:
         grade.reason = _short(f"{len(grade.errors)} cell error(s); first: {grade.errors[0]}", 300)
     return grade

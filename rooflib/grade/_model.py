@@ -32,7 +32,9 @@ class Grade:
     """One submission's grade: auto-graded ``points`` and hand-marked ``manual`` points, of ``max_points``.
 
     ``results`` holds every question's message (PASS or the hint), ``feedback`` the misses only;
-    ``flags`` and ``errors`` cite the file's own cell numbers ("cell 12: ...").
+    ``flags`` and ``errors`` cite the file's own cell numbers ("cell 12: ..."). ``language`` is the
+    submission's (``metadata.rooflib.language``, "zh" for the Chinese edition): its messages and its
+    feedback page are in it.
     """
 
     file: str
@@ -57,6 +59,7 @@ class Grade:
     login: str = ""
     sis_id: str = ""
     section: str = ""
+    language: str = "en"
 
     @property
     def auto_total(self) -> float:

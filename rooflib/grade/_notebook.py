@@ -12,11 +12,11 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from .. import check
+from .. import check, i18n
 from ._execute import rooflib_dir
 
-__all__ = ["BLANK_ANSWERS", "read_notebook", "set_from_name", "find_set", "question_sets", "code_cells",
-           "written_answers", "answer_code", "reference_notebook", "written_points"]
+__all__ = ["BLANK_ANSWERS", "read_notebook", "set_from_name", "find_set", "find_language", "question_sets",
+           "code_cells", "written_answers", "answer_code", "reference_notebook", "written_points"]
 
 BLANK_ANSWERS = ("YOUR ANSWER HERE", "")
 """What an untouched written answer holds (nbgrader's placeholder)."""
@@ -56,6 +56,16 @@ def set_from_name(name: str) -> str | None:
 def _meta(cell: Any) -> dict:
     meta = (cell.get("metadata") or {}).get("rooflib") or {}
     return meta if isinstance(meta, dict) else {}
+
+
+def find_language(nb: Any) -> str:
+    """The submission's language: ``metadata.rooflib.language`` (tools/make_zh.py writes "zh"), else English."""
+    meta = (nb.get("metadata") or {}).get("rooflib") or {}
+    lang = meta.get("language") if isinstance(meta, dict) else None
+    try:
+        return i18n.normalise_language(lang) if isinstance(lang, str) else "en"
+    except KeyError:
+        return "en"
 
 
 def find_set(nb: Any, path: str | Path) -> str | None:

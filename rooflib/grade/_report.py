@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from .. import check
+from ..i18n import language, t
 from ._model import Grade, auto_questions
 
 __all__ = ["CSV_HEAD", "write_csv", "summary", "summary_text", "write_lms", "LMS"]
@@ -132,7 +133,8 @@ def write_lms(grades: Sequence[Grade], kind: str, out: io.TextIOBase | str | os.
         w.writerow(["Identifier", "Full name", "Email address", "Grade", "Maximum Grade", "Feedback comments"])
         for g in grades:
             if g.set == sets[0]:
-                note = f"{g.status}: {g.reason}" if g.status != "graded" else \
-                    f"{len(g.feedback)} question(s) to revisit"
+                with language(getattr(g, "language", "") or "en"):      # the student reads it: their language
+                    note = f"{g.status}: {g.reason}" if g.status != "graded" else \
+                        t("grade.revisit", count=len(g.feedback))
                 w.writerow([f"Participant {g.lms_id}" if g.lms_id else g.student, g.student, g.email, _num(g.total),
                             _num(g.max_points), note])

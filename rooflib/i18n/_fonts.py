@@ -15,7 +15,7 @@ from ._catalogue import translate
 from ._language import get_language
 
 __all__ = ["CJK_FAMILIES", "CJK_FILES", "CJK_SAMPLE", "FONT_ENV", "cjk_font", "figure_language", "figure_text",
-           "font_kwargs", "legend_prop", "notice"]
+           "font_kwargs", "legend_prop", "legend_kwargs", "notice"]
 
 CJK_FAMILIES = (
     "Noto Sans CJK SC", "Source Han Sans SC", "Source Han Sans CN", "Noto Sans SC",      # Linux, any OS
@@ -133,3 +133,11 @@ def legend_prop(size: float | str | None = None) -> dict[str, Any]:
     if figure_language() != "en":
         prop["family"] = ["sans-serif", cjk_font()]
     return prop
+
+
+def legend_kwargs(size: float | str, *texts: object) -> dict[str, Any]:
+    """Keyword arguments for ``ax.legend`` at font size ``size``: ``fontsize=size`` when the legend needs no CJK
+    font (English, and none of ``texts``, the entries a caller named, holds CJK characters), else ``prop=`` with
+    the CJK font behind the default sans-serif family."""
+    family = font_kwargs(*texts).get("fontfamily")
+    return {"fontsize": size} if family is None else {"prop": {"size": size, "family": family}}

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from ..i18n import t
 from ..units import eng
 
 __all__ = ["GenerateResult"]
@@ -67,9 +68,9 @@ class GenerateResult:
                             index=pd.RangeIndex(1, self.gen_len + 1, name="token"))
 
     def _headline(self) -> str:
-        return (f"prompt {self.prompt_len}, generate {self.gen_len}, batch {self.batch}: TTFT {eng(self.ttft_s, 's')}, "
-                f"TPOT {eng(self.tpot_s, 's')}, total {eng(self.total_s, 's')}, {self.tokens_per_s:.4g} tokens/s "
-                f"(roofline lower bounds)")
+        return t("generate.headline", prompt=self.prompt_len, gen=self.gen_len, batch=self.batch,
+                 ttft=eng(self.ttft_s, "s"), tpot=eng(self.tpot_s, "s"), total=eng(self.total_s, "s"),
+                 rate=f"{self.tokens_per_s:.4g}")
 
     def _shown(self):
         df = self.to_dataframe()

@@ -14,6 +14,7 @@ import numpy as np
 
 from .._validate import unknown_name
 from ..core import Platform, Workload
+from ..i18n import t, verdict
 from ..units import eng
 from ._checks import scalar
 from ._config import LLMConfig
@@ -22,9 +23,8 @@ from ._parallel import Layout
 
 __all__ = ["LLMResult", "LOWER_BOUND"]
 
-#: What every rendering of a result says about its times.
+#: What every rendering of a result says about its times (in English; renderings take ``result.lower_bound``).
 LOWER_BOUND = "times are roofline lower bounds: max(FLOPs / peak, bytes / bandwidth) per operator, summed"
-_COMM = "; a collective takes its α-β time (latency + link bytes / link bandwidth) and overlaps nothing"
 _SPECIAL = {"communication": "communication", "bubble": "bubble"}     # kinds whose verdict is not the roofline's
 _B = lambda x: eng(x, "B")  # noqa: E731
 # DataFrame column -> (header in the rendered table, formatter)
@@ -287,31 +287,33 @@ class LLMResult:
         if lay.devices > 1:
             links = {lk.display_name for lk in (lay.link, lay.pp_link) if lk is not None}
             m = lay.micro_batches
-            mb = f", {m} micro-batch{'es' if m > 1 else ''}" if lay.pp > 1 else ""
-            where = f"{lay.devices} x {where} ({lay.label}{mb}; over {' and '.join(sorted(links))}), per device"
-        return (f"{self.model.display_name} {self.phase} on {where}: batch={fmt(self.batch)}, "
-                f"seq_len={fmt(self.seq_len)}, W{self.w_bits}A{self.a_bits}KV{self.kv_bits}, "
-                f"peak {eng(self.peak_flops_per_s, 'FLOP/s')} ({self.compute_dtype})")
+            mb = t("result.micro_batches" if m > 1 else "result.micro_batch", count=m) if lay.pp > 1 else ""
+            where = t("result.where_devices", devices=lay.devices, platform=where, layout=lay.label, micro=mb,
+                      links=t("result.and").join(sorted(links)))
+        return t("result.title", model=self.model.display_name, phase=t(f"phase.{self.phase}"), where=where,
+                 batch=fmt(self.batch), seq_len=fmt(self.seq_len),
+                 precision=f"W{self.w_bits}A{self.a_bits}KV{self.kv_bits}", peak=eng(self.peak_flops_per_s, "FLOP/s"),
+                 dtype=self.compute_dtype)
 
     def _count_words(self) -> str:
         one = self.devices == 1 and self.layout.micro_batches == 1
-        return "count = instances in the network" if one else "count = instances on the device"
+        return t("result.count_network" if one else "result.count_device")
 
     def _lower_bound(self) -> str:
-        return LOWER_BOUND + (_COMM if self.devices > 1 else "")
+        return t("result.lower_bound") + (t("result.comm") if self.devices > 1 else "")
 
     def _totals(self) -> str:
-        fits = {True: "yes", False: "NO", None: "unknown (platform has no memory_bytes)"}[self.fits]
+        fits = t({True: "result.fits_yes", False: "result.fits_no", None: "result.fits_unknown"}[self.fits])
         comm = ""
         if self.devices > 1:
-            comm = (f" (communication {eng(self.total_time_s('communication'), 's')}, "
-                    f"{eng(self.total_link_bytes(), 'B')} sent" + (
-                        f"; pipeline bubble {eng(self.total_time_s('bubble'), 's')}" if self.layout.pp > 1 else "")
-                    + ")")
-        return (f"total: {eng(self.total_flops(), 'FLOP')}, {eng(self.total_bytes(), 'B')}, "
-                f"{self.total_intensity():.3g} FLOP/byte, {self.total_bound()}-bound, "
-                f"time >= {eng(self.total_time_s(), 's')}{comm}; KV cache {eng(self.kv_cache_bytes, 'B')}; "
-                f"memory {eng(self.memory_bytes, 'B')} (weights {eng(self.weight_memory_bytes, 'B')}), fits: {fits}")
+            bubble = (t("result.bubble_total", time=eng(self.total_time_s("bubble"), "s")) if self.layout.pp > 1
+                      else "")
+            comm = t("result.comm_total", time=eng(self.total_time_s("communication"), "s"),
+                     bytes=eng(self.total_link_bytes(), "B"), bubble=bubble)
+        return t("result.totals", flops=eng(self.total_flops(), "FLOP"), bytes=eng(self.total_bytes(), "B"),
+                 intensity=f"{self.total_intensity():.3g}", verdict=verdict(self.total_bound()),
+                 time=eng(self.total_time_s(), "s"), comm=comm, kv=eng(self.kv_cache_bytes, "B"),
+                 memory=eng(self.memory_bytes, "B"), weights=eng(self.weight_memory_bytes, "B"), fits=fits)
 
     def _shown(self):
         """The table as strings with units, operator as the first column (the link column on several devices)."""
@@ -324,10 +326,9 @@ class LLMResult:
 
     def __str__(self) -> str:
         if self.shape:
-            return (f"LLMResult({self._title()}; grid {self.shape}, {len(self.names)} operators; "
-                    f"{self._lower_bound()})")
+            return t("result.grid", title=self._title(), shape=self.shape, n=len(self.names), lower=self._lower_bound())
         table = self._shown().set_index("operator").rename_axis(index=None, columns="operator")
-        return "\n".join([f"{self._title()} (per instance; {self._count_words()}; {self._lower_bound()})",
+        return "\n".join([t("result.header", title=self._title(), count=self._count_words(), lower=self._lower_bound()),
                           table.to_string(col_space=9), self._totals()])
 
     __repr__ = __str__
@@ -335,6 +336,7 @@ class LLMResult:
     def _repr_html_(self) -> str:
         if self.shape:
             return f"<pre>{html.escape(str(self))}</pre>"
-        return (f"<div><p><b>{html.escape(self._title())}</b> (per instance; {html.escape(self._count_words())}; "
-                f"{html.escape(self._lower_bound())})</p>{self._shown().to_html(index=False, border=0)}"
+        header = t("result.header_html", title=html.escape(self._title()), count=html.escape(self._count_words()),
+                   lower=html.escape(self._lower_bound()))
+        return (f"<div><p>{header}</p>{self._shown().to_html(index=False, border=0)}"
                 f"<p>{html.escape(self._totals())}</p></div>")

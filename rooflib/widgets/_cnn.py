@@ -15,6 +15,7 @@ from .. import cnn
 from .. import platforms as catalogue
 from .._validate import unknown_name
 from ..core import Platform
+from ..i18n import t, verdict
 from ..plot import COMPUTE_COLOR, MEMORY_COLOR, PALETTE
 from ..units import eng, fmt_bytes, fmt_flops, fmt_time
 from ._base import Explorer, Frame
@@ -23,9 +24,10 @@ from ._roof import headroom, roof_panel, verdict_color
 
 __all__ = ["cnn_explorer", "cnn_frame", "cnn_dtype_options", "FLAGS", "DTYPES", "BATCHES"]
 
-#: The convention toggles: control name -> (Convention field, label).
+#: The convention toggles: control name -> label (English; the checkboxes show ``cnn.flag_<name>`` of the catalogue).
 FLAGS = {"fma2": "multiply-add = 2 FLOPs", "inputs": "count layer inputs",
          "norm_act": "BN / ReLU as separate memory passes"}
+_FLAG_TEXT = {"fma2": "cnn.flag_fma2", "inputs": "cnn.flag_inputs", "norm_act": "cnn.flag_norm_act"}
 DTYPES = ("fp32", "fp16", "bf16", "int8")
 BATCHES = (1, 2, 4, 8, 16, 32, 64)
 
@@ -45,13 +47,14 @@ def cnn_frame(network: Any, platform: Platform, convention: Any, xlim: tuple[flo
     t_layers, t_whole = net.time(p, conv), net.time_whole(p, conv)
     lo = min(xlim[0], xi.min() / 2, wl.intensity / 2)
     hi = max(xlim[1], xi.max() * 2, p.ridge_point * 10)
-    caption = [f"{net.display_name} on {p.display_name}",
-               f"whole network (star): I = {sig3(wl.intensity)} FLOP/byte, {bound}-bound",
-               f"attainable {fmt_flops(att)}",
-               f"{int(mem.sum())} of {len(pts)} layers memory-bound"]
-    fig = SvgFigure(f"{net.display_name} under the roofline of {p.display_name} (ridge {sig3(p.ridge_point)} "
-                    f"FLOP/byte), {conv.name} convention: the whole network at {sig3(wl.intensity)} FLOP/byte is "
-                    f"{bound}-bound; {int(mem.sum())} of {len(pts)} layers are memory-bound.", style)
+    word = verdict(bound)
+    caption = [t("cnn.title", network=net.display_name, platform=p.display_name),
+               t("cnn.whole_network_point", intensity=sig3(wl.intensity), verdict=word),
+               t("cnn.attainable", rate=fmt_flops(att)),
+               t("cnn.layers_memory_bound", count=int(mem.sum()), total=len(pts))]
+    fig = SvgFigure(t("cnn.alt", network=net.display_name, platform=p.display_name, ridge=sig3(p.ridge_point),
+                      convention=conv.name, intensity=sig3(wl.intensity), verdict=word, count=int(mem.sum()),
+                      total=len(pts)), style)
     floor = p.bandwidth * lo / 2
     ax = roof_panel(fig, p, (lo, hi), (floor, headroom(fig, floor, p.peak_flops_per_s,
                                                        fig.caption_height(len(caption)) + 30)))
@@ -61,15 +64,12 @@ def cnn_frame(network: Any, platform: Platform, convention: Any, xlim: tuple[flo
     fig.marker(ax, wl.intensity, att, shape="star", color=PALETTE[0], size=34, cls="rl-network",
                title=f"{net.display_name}: {sig3(wl.intensity)} FLOP/byte")
     fig.caption(ax.box[0] + 12, ax.box[1] + 10, caption, color=verdict_color(bound))
-    fig.legend(ax, [("layer, memory-bound", "circle", MEMORY_COLOR), ("layer, compute-bound", "circle", COMPUTE_COLOR),
-                    ("whole network", "star", PALETTE[0])])
-    text = (f"<div style='font-size:120%'>{html.escape(conv.describe())}<br>"
-            f"<b>{net.display_name}</b>: {eng(wl.flops, 'FLOP')}s, {fmt_bytes(wl.bytes)} moved, "
-            f"I = <b>{sig3(wl.intensity)} FLOP/byte</b> (ridge {sig3(p.ridge_point)}) &rarr; <b>{bound}-bound</b>, "
-            f"attainable <b>{fmt_flops(att)}</b>.<br>"
-            f"Time bound, whole network as one workload: {fmt_time(t_whole)}; "
-            f"sum over layers, each on its own roof: <b>{fmt_time(t_layers)}</b> "
-            f"(= {fmt_flops(wl.flops / t_layers)} on average).</div>")
+    fig.legend(ax, [(t("cnn.layer_memory"), "circle", MEMORY_COLOR), (t("cnn.layer_compute"), "circle", COMPUTE_COLOR),
+                    (t("cnn.whole_network"), "star", PALETTE[0])])
+    text = (f"<div style='font-size:120%'>{html.escape(conv.describe())}<br>" + t(
+        "cnn.summary", network=net.display_name, flops=eng(wl.flops, "FLOP"), bytes=fmt_bytes(wl.bytes),
+        intensity=sig3(wl.intensity), ridge=sig3(p.ridge_point), verdict=word, attainable=fmt_flops(att),
+        whole=fmt_time(t_whole), layers=fmt_time(t_layers), average=fmt_flops(wl.flops / t_layers)) + "</div>")
     state = {"platform": p, "network": net, "convention": conv, "workload": wl, "intensity": wl.intensity,
              "attainable": att, "bound": bound, "layer_workloads": pts, "layer_xy": np.column_stack([xi, yi]),
              "memory_bound_layers": [w.name for w, m in zip(pts, mem) if m], "time_layers_s": t_layers,
@@ -79,7 +79,8 @@ def cnn_frame(network: Any, platform: Platform, convention: Any, xlim: tuple[flo
 
 def cnn_dtype_options(platform: Platform) -> list[tuple[str, str]]:
     """(label, dtype) for the dtypes of ``DTYPES`` that ``platform`` lists a peak for, each with its ridge point."""
-    return [(f"{d} (ridge {sig3(platform.for_dtype(d).ridge_point)})", d) for d in DTYPES if platform.has_peak(d)]
+    return [(t("control.dtype_ridge", dtype=d, ridge=sig3(platform.for_dtype(d).ridge_point)), d) for d in DTYPES
+            if platform.has_peak(d)]
 
 
 def cnn_explorer(platform: Platform | str = "gtx-1080-ti", model: str = "mobilenet_v1",
@@ -109,17 +110,17 @@ def cnn_explorer(platform: Platform | str = "gtx-1080-ti", model: str = "mobilen
     base = presets[convention]
     controls = {
         "platform": widgets.Dropdown(options=[(p.display_name, n) for n, p in plats.items()], value=plat.name,
-                                     description="platform", **wide),
+                                     description=t("control.platform"), **wide),
         "model": widgets.Dropdown(options=[(cnn.get(n).display_name, n) for n in cnn.names()], value=net0.name,
-                                  description="model", **wide),
-        "convention": widgets.Dropdown(options=[*presets, "custom"], value=convention, description="convention",
-                                       **wide),
+                                  description=t("control.model"), **wide),
+        "convention": widgets.Dropdown(options=[*((n, n) for n in presets), (t("cnn.custom"), "custom")],
+                                       value=convention, description=t("control.convention"), **wide),
         "dtype": widgets.Dropdown(options=cnn_dtype_options(plat), value=plat.dtype if plat.has_peak(plat.dtype)
-                                  else cnn_dtype_options(plat)[0][1], description="dtype", **wide),
-        "batch": widgets.Dropdown(options=list(BATCHES), value=1, description="batch", **wide),
-        "fma2": widgets.Checkbox(value=base.flops_per_mac == 2, description=FLAGS["fma2"], indent=False),
-        "inputs": widgets.Checkbox(value=base.count_inputs, description=FLAGS["inputs"], indent=False),
-        "norm_act": widgets.Checkbox(value=base.count_norm_act, description=FLAGS["norm_act"], indent=False),
+                                  else cnn_dtype_options(plat)[0][1], description=t("control.dtype"), **wide),
+        "batch": widgets.Dropdown(options=list(BATCHES), value=1, description=t("control.batch"), **wide),
+        "fma2": widgets.Checkbox(value=base.flops_per_mac == 2, description=t(_FLAG_TEXT["fma2"]), indent=False),
+        "inputs": widgets.Checkbox(value=base.count_inputs, description=t(_FLAG_TEXT["inputs"]), indent=False),
+        "norm_act": widgets.Checkbox(value=base.count_norm_act, description=t(_FLAG_TEXT["norm_act"]), indent=False),
     }
 
     def link(ex: Explorer, name: str) -> None:

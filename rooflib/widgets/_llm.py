@@ -10,7 +10,7 @@ from typing import Any
 import ipywidgets as widgets
 import numpy as np
 
-from .. import llm
+from .. import i18n, llm
 from .. import platforms as catalogue
 from ..core import Platform
 from ..plot import PALETTE
@@ -19,8 +19,8 @@ from ._base import Explorer, Frame, slider_layout
 from ._chart import STYLE, Style, SvgFigure, sig3
 from ._roof import headroom, roof_panel, verdict_color
 
-__all__ = ["llm_explorer", "llm_frame", "point_coordinates", "numbers", "PRECISIONS", "BATCHES", "SEQ_LENS",
-           "DEFAULT_PLATFORMS", "XLIM", "KINDS"]
+__all__ = ["llm_explorer", "llm_frame", "point_coordinates", "numbers", "precision_options", "phase_options",
+           "PRECISIONS", "BATCHES", "SEQ_LENS", "DEFAULT_PLATFORMS", "XLIM", "KINDS"]
 
 #: Precision presets: label -> (w_bits, a_bits, kv_bits).
 PRECISIONS: dict[str, tuple[int, int, int]] = {
@@ -38,6 +38,17 @@ DEFAULT_PLATFORMS = ("a100-80gb", "h100-sxm", "h200", "b200", "mi300x", "rtx-409
 KINDS = {"linear": ("linear layers (q/k/v/o, MLP, LM head)", PALETTE[0], "circle"),
          "attention": ("attention (QKᵀ, softmax, SV)", PALETTE[2], "square"),
          "other": ("norms, activation, residual adds", PALETTE[4], "triangle")}
+_KIND_TEXT = {"linear": "llm.kind_linear", "attention": "llm.kind_attention", "other": "llm.kind_other"}
+
+
+def precision_options(presets: dict[str, tuple[int, int, int]]) -> list[tuple[str, str]]:
+    """(label, preset) menu entries for precision presets, the labels' words in the current language."""
+    return [(name.replace("4-bit weights", i18n.t("control.four_bit_weights")), name) for name in presets]
+
+
+def phase_options() -> list[tuple[str, str]]:
+    """(label, phase) entries for the prefill / decode toggle."""
+    return [(i18n.t("phase.prefill"), "prefill"), (i18n.t("phase.decode"), "decode")]
 
 
 def point_coordinates(result: llm.LLMResult) -> dict[str, np.ndarray]:
@@ -72,22 +83,22 @@ def _tokens(r: llm.LLMResult) -> float:
 
 def numbers(result: llm.LLMResult) -> dict[str, str]:
     """The table's rows (label -> formatted value) for one analysis, as the explorer shows them."""
-    r = result
-    step = "time to first token (prefill)" if r.phase == "prefill" else "time per output token (one decode step)"
+    r, t = result, i18n.t
+    prefill = r.phase == "prefill"
     fits, mem = r.fits, r.platform.memory_bytes
-    fit_text = ("unknown" if fits is None else "yes" if fits else "NO") + (
-        f" ({eng(r.memory_bytes, 'B')} of {eng(mem, 'B')})" if mem else "")
+    fit_text = t("llm.unknown" if fits is None else "llm.yes" if fits else "llm.no") + (
+        t("llm.of_memory", used=eng(r.memory_bytes, "B"), memory=eng(mem, "B")) if mem else "")
     return {
-        step: eng(r.total_time_s(), "s"),
-        ("prompt tokens/s (prefill, all sequences)" if r.phase == "prefill" else "tokens/s (all sequences)"):
-            f"{_tokens(r) / r.total_time_s():,.0f}",
-        "intensity, whole pass": f"{sig3(r.total_intensity())} FLOP/byte ({r.total_bound()}-bound)",
-        "intensity, linear layers": f"{sig3(r.total_intensity('linear'))} FLOP/byte",
-        "intensity, attention": f"{sig3(r.total_intensity('attention'))} FLOP/byte",
-        "ridge point (compute dtype)": f"{sig3(r.ridge_point)} FLOP/byte ({r.compute_dtype})",
-        "weights": eng(r.weight_memory_bytes, "B"),
-        "KV cache": eng(r.kv_cache_bytes, "B"),
-        "fits in memory": fit_text,
+        t("axis.time_to_first_token" if prefill else "llm.row_tpot"): eng(r.total_time_s(), "s"),
+        t("llm.row_rate_prefill" if prefill else "axis.tokens_per_s_all"): f"{_tokens(r) / r.total_time_s():,.0f}",
+        t("llm.row_intensity_pass"): t("llm.intensity_verdict", intensity=sig3(r.total_intensity()),
+                                       verdict=i18n.verdict(r.total_bound())),
+        t("llm.row_intensity_linear"): f"{sig3(r.total_intensity('linear'))} FLOP/byte",
+        t("llm.row_intensity_attention"): f"{sig3(r.total_intensity('attention'))} FLOP/byte",
+        t("llm.row_ridge"): f"{sig3(r.ridge_point)} FLOP/byte ({r.compute_dtype})",
+        t("llm.row_weights"): eng(r.weight_memory_bytes, "B"),
+        t("llm.row_kv_cache"): eng(r.kv_cache_bytes, "B"),
+        t("llm.row_fits"): fit_text,
     }
 
 
@@ -98,25 +109,30 @@ def llm_frame(result: llm.LLMResult, style: Style = STYLE) -> Frame:
     roof = r.roof
     pts = point_coordinates(r)
     bound, t = r.total_bound(), r.total_time_s()
-    title = (f"{r.model.display_name}, {r.phase}, batch {r.batch:g}, seq_len {r.seq_len:g}, "
-             f"W{r.w_bits}A{r.a_bits}KV{r.kv_bits}")
-    rate = "prompt tokens/s" if r.phase == "prefill" else "tokens/s"
-    caption = [f"{r.phase}: {bound}-bound", f"whole pass (star): I = {sig3(r.total_intensity())} FLOP/byte",
-               f"time ≥ {eng(t, 's')}, {_tokens(r) / t:,.0f} {rate}"]
-    fig = SvgFigure(f"{title} on {r.platform.display_name} (ridge {sig3(r.ridge_point)} FLOP/byte at "
-                    f"{r.compute_dtype}): the whole pass at {sig3(r.total_intensity())} FLOP/byte is {bound}-bound, "
-                    f"at least {eng(t, 's')}.", style)
+    tr, word = i18n.t, i18n.verdict(bound)
+    phase = tr(f"phase.{r.phase}")
+    title = tr("llm.title", model=r.model.display_name, phase=phase, batch=f"{r.batch:g}", seq_len=f"{r.seq_len:g}",
+               precision=f"W{r.w_bits}A{r.a_bits}KV{r.kv_bits}")
+    rate = tr("axis.rate_prefill" if r.phase == "prefill" else "axis.rate_decode")
+    caption = [tr("llm.phase_verdict", phase=phase, verdict=word),
+               tr("llm.whole_pass_point", intensity=sig3(r.total_intensity())),
+               tr("llm.time_rate", time=eng(t, "s"), tokens=f"{_tokens(r) / t:,.0f}", rate=rate)]
+    fig = SvgFigure(tr("llm.alt", title=title, platform=r.platform.display_name, ridge=sig3(r.ridge_point),
+                       dtype=r.compute_dtype, intensity=sig3(r.total_intensity()), verdict=word, time=eng(t, "s")),
+                    style)
     floor = roof.bandwidth * XLIM[0] / 3
     top = headroom(fig, floor, roof.peak_flops_per_s, fig.caption_height(len(caption)) + 30, title=True)
     ax = roof_panel(fig, roof, XLIM, (floor, top), title=title)
     (xt, yt), = pts["total"]
-    fig.marker(ax, xt, yt, shape="star", color="gold", size=40, cls="rl-total", title="whole forward pass")
-    for kind, (label, color, shape) in reversed(KINDS.items()):   # over the star, the linear layers on top
+    whole = tr("llm.whole_pass")
+    fig.marker(ax, xt, yt, shape="star", color="gold", size=40, cls="rl-total", title=whole)
+    for kind, (_, color, shape) in reversed(KINDS.items()):   # over the star, the linear layers on top
         for x, y in pts[kind]:
-            fig.marker(ax, x, y, shape=shape, color=color, size=15, cls=f"rl-op rl-op-{kind}", title=label)
+            fig.marker(ax, x, y, shape=shape, color=color, size=15, cls=f"rl-op rl-op-{kind}",
+                       title=tr(_KIND_TEXT[kind]))
     fig.caption(ax.box[0] + 12, ax.box[1] + 10, caption, color=verdict_color(bound))
-    fig.legend(ax, [*((label, shape, color) for label, color, shape in KINDS.values()),
-                    ("whole forward pass", "star", "gold")])
+    fig.legend(ax, [*((tr(_KIND_TEXT[kind]), shape, color) for kind, (_, color, shape) in KINDS.items()),
+                    (whole, "star", "gold")])
     rows = "".join(f"<tr><td>{html.escape(k)}</td><td><b>{html.escape(v)}</b></td></tr>"
                    for k, v in numbers(r).items())
     state = {"result": r, "phase": r.phase, "batch": r.batch, "seq_len": r.seq_len, "time_s": t,
@@ -159,16 +175,18 @@ def llm_explorer(model: str | llm.LLMConfig = "llama-2-7b", platform: str | Plat
         raise ValueError(f"precision must be one of {list(PRECISIONS)}, got {precision!r}")
     if batch not in BATCHES or seq_len not in SEQ_LENS:
         raise ValueError(f"batch must be one of {BATCHES} and seq_len one of {SEQ_LENS}, got {batch!r}, {seq_len!r}")
+    t = i18n.t
     controls = {
-        "model": widgets.Dropdown(options=model_names, value=model, description="model"),
+        "model": widgets.Dropdown(options=model_names, value=model, description=t("control.model")),
         "platform": widgets.Dropdown(options=[(p.display_name, n) for n, p in plat_objs.items()], value=first_plat,
-                                     description="platform"),
-        "precision": widgets.Dropdown(options=list(PRECISIONS), value=precision, description="precision"),
-        "phase": widgets.ToggleButtons(options=["prefill", "decode"], value=phase, description="phase"),
+                                     description=t("control.platform")),
+        "precision": widgets.Dropdown(options=precision_options(PRECISIONS), value=precision,
+                                      description=t("control.precision")),
+        "phase": widgets.ToggleButtons(options=phase_options(), value=phase, description=t("control.phase")),
         "flash": widgets.Checkbox(value=bool(flash_attention), description="FlashAttention"),
-        "batch": widgets.SelectionSlider(options=list(BATCHES), value=batch, description="batch",
+        "batch": widgets.SelectionSlider(options=list(BATCHES), value=batch, description=t("control.batch"),
                                          **slider_layout("420px", "90px")),
-        "seq_len": widgets.SelectionSlider(options=list(SEQ_LENS), value=seq_len, description="seq_len (tokens)",
+        "seq_len": widgets.SelectionSlider(options=list(SEQ_LENS), value=seq_len, description=t("control.seq_len"),
                                            **slider_layout("480px", "130px")),
     }
 

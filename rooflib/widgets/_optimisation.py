@@ -19,6 +19,7 @@ from .. import moves as rl_moves
 from .. import platforms as catalogue
 from .._validate import unknown_name
 from ..core import Platform
+from ..i18n import t, verdict
 from ..moves import Move
 from ..plot import AFTER_COLOR, BEFORE_COLOR, PALETTE
 from ..units import eng, fmt_bytes, fmt_flops, fmt_time
@@ -47,26 +48,29 @@ def _roofline_part(fig: SvgFigure, o: Move, xlim: tuple[float, float], span: tup
     if o.machine_changed:
         draw_roof(fig, ax, p1, color=PALETTE[1], width=3.5, dash="12 7", cls="rl-roof-after")
         higher = p1.peak_flops_per_s > p0.peak_flops_per_s       # then label it in the gap between the roofs
-        fig.label(ax, hi, p1.peak_flops_per_s, "roof after", dx=-10, dy=fig.style.font + 6 if higher else -10,
-                  anchor="end", color=PALETTE[1], cls="rl-roof-after-label")
+        fig.label(ax, hi, p1.peak_flops_per_s, t("optimisation.roof_after"), dx=-10,
+                  dy=fig.style.font + 6 if higher else -10, anchor="end", color=PALETTE[1], cls="rl-roof-after-label")
     fig.arrow(ax, a, b, color="#444444")
-    fig.marker(ax, *a, color=BEFORE_COLOR, size=22, cls="rl-before", title=f"before: {o.before.name}")
-    fig.marker(ax, *b, color=AFTER_COLOR, size=22, cls="rl-after", title=f"after: {o.after.name}")
+    fig.marker(ax, *a, color=BEFORE_COLOR, size=22, cls="rl-before",
+               title=t("optimisation.before_tooltip", name=o.before.name))
+    fig.marker(ax, *b, color=AFTER_COLOR, size=22, cls="rl-after",
+               title=t("optimisation.after_tooltip", name=o.after.name))
     same = abs(ax.x(a[0]) - ax.x(b[0])) < 40 and abs(ax.y(a[1]) - ax.y(b[1])) < 30
-    fig.label(ax, *a, "before", dx=-16, dy=28 if same else -16, anchor="end", weight="bold", color=BEFORE_COLOR,
-              cls="rl-before-label")
-    fig.label(ax, *b, "after", dx=16, dy=-16, weight="bold", color=AFTER_COLOR, cls="rl-after-label")
+    fig.label(ax, *a, t("optimisation.before"), dx=-16, dy=28 if same else -16, anchor="end", weight="bold",
+              color=BEFORE_COLOR, cls="rl-before-label")
+    fig.label(ax, *b, t("optimisation.after"), dx=16, dy=-16, weight="bold", color=AFTER_COLOR, cls="rl-after-label")
     return ax
 
 
 def _table(o: Move) -> str:
     rows = "".join(
         f"<tr><td>{lab}</td><td>{eng(w.flops, 'FLOP')}</td><td>{fmt_bytes(w.bytes)}</td><td>{sig3(w.intensity)}</td>"
-        f"<td>{pl.bound(w)}</td><td>{fmt_flops(pl.attainable(w))}</td><td>{fmt_time(pl.time(w))}</td></tr>"
-        for lab, w, pl in (("before", o.before, o.platform_before), ("after", o.after, o.platform_after)))
-    return ("<table style='border-spacing: 18px 2px; text-align: right'><tr><th></th><th>work</th>"
-            "<th>bytes</th><th>I (FLOP/byte)</th><th>bound</th>"
-            f"<th>attainable</th><th>time ≥</th></tr>{rows}</table>")
+        f"<td>{t('bound.' + pl.bound(w))}</td><td>{fmt_flops(pl.attainable(w))}</td>"
+        f"<td>{fmt_time(pl.time(w))}</td></tr>"
+        for lab, w, pl in ((t("optimisation.before"), o.before, o.platform_before),
+                           (t("optimisation.after"), o.after, o.platform_after)))
+    return ("<table style='border-spacing: 18px 2px; text-align: right'>" + t("optimisation.table_head")
+            + f"{rows}</table>")
 
 
 def _state(o: Move, caption: list[str]) -> dict:
@@ -80,59 +84,60 @@ def move_frame(move: Move, xlim: tuple[float, float] = (0.05, 5e3), style: Style
     """The view of one Move: the roof before (and the roof after, dashed, if the machine changes), the
     point before and after, an arrow between them, and a table of FLOPs, bytes, intensity and time."""
     o = move
-    caption = [o.name, f"{o.kind}-bound work: time {fmt_time(o.time_before_s)} → {fmt_time(o.time_after_s)} "
-                       f"({o.speedup:.2f}x)"]
-    fig = SvgFigure(f"Optimisation on the roofline of {o.platform_before.display_name} (ridge "
-                    f"{sig3(o.platform_before.ridge_point)} FLOP/byte): {o.name}. Before: I = {sig3(o.before.intensity)} "
-                    f"FLOP/byte, {o.bound_before}-bound; after: I = {sig3(o.after.intensity)} FLOP/byte, "
-                    f"{o.bound_after}-bound; speedup {o.speedup:.2f}x.", style)
+    caption = [o.name, t("optimisation.work_time", verdict=verdict(o.kind), before=fmt_time(o.time_before_s),
+                         after=fmt_time(o.time_after_s), speedup=f"{o.speedup:.2f}")]
+    fig = SvgFigure(t("optimisation.move_alt", platform=o.platform_before.display_name,
+                      ridge=sig3(o.platform_before.ridge_point), name=o.name, before=sig3(o.before.intensity),
+                      verdict_before=verdict(o.bound_before), after=sig3(o.after.intensity),
+                      verdict_after=verdict(o.bound_after), speedup=f"{o.speedup:.2f}"), style)
     ax = _roofline_part(fig, o, xlim, None)
     fig.caption(ax.box[0] + 12, ax.box[1] + 10, caption)
     text = (f"<div style='font-size:120%'><p>{html.escape(o.explanation)}</p>{_table(o)}"
-            f"<p>speedup (roofline bound): <b>{o.speedup:.2f}x</b></p></div>")
+            f"<p>{t('optimisation.speedup_line', speedup=f'{o.speedup:.2f}')}</p></div>")
     return Frame(fig.svg(), text, _state(o, caption))
 
 
 def drive_frame(name: str, platform: Platform, amount: float, at_batch: int = 16, style: Style = STYLE) -> Frame:
     """The driven-move view: left, the move on the roofline; right, the speed-up at every value of its slider,
     the limit (dashed) it cannot pass, and the current value. ``name``, ``amount``: see ``rl.moves.DRIVES``."""
-    label, control, options, _ = rl_moves.DRIVES[name]
+    _, control, options, _ = rl_moves.DRIVES[name]
+    label = t(f"optimisation.drive_{name}")
     o = rl_moves.drive(name, platform, amount, at_batch)
     curve = _curve(name, platform, at_batch if name == "weight_bits" else 16)
     limit = o.speedup_limit
     crossed = o.bound_before != o.bound_after
-    caption = [o.name, f"time {fmt_time(o.time_before_s)} → {fmt_time(o.time_after_s)}: {o.speedup:.3g}x",
-               f"limit {_limit_words(o)} = {sig3(limit)}x"]
-    fig = SvgFigure(f"{o.name} on {platform.display_name} (ridge {sig3(platform.ridge_point)} FLOP/byte): I "
-                    f"{sig3(o.before.intensity)} → {sig3(o.after.intensity)} FLOP/byte, {o.bound_before}-bound → "
-                    f"{o.bound_after}-bound, speedup {o.speedup:.3g}x of at most {sig3(limit)}x "
-                    f"({_limit_words(o)}).", style)
+    speedup = f"{o.speedup:.3g}"
+    caption = [o.name, t("optimisation.time_change", before=fmt_time(o.time_before_s), after=fmt_time(o.time_after_s),
+                         speedup=speedup),
+               t("optimisation.limit_is", words=_limit_words(o), limit=sig3(limit))]
+    fig = SvgFigure(t("optimisation.drive_alt", name=o.name, platform=platform.display_name,
+                      ridge=sig3(platform.ridge_point), before=sig3(o.before.intensity), after=sig3(o.after.intensity),
+                      verdict_before=verdict(o.bound_before), verdict_after=verdict(o.bound_after), speedup=speedup,
+                      limit=sig3(limit), words=_limit_words(o)), style)
     split = fig.style.width * 0.54
     _roofline_part(fig, o, (0.05, 5e3), (0, split))
     xs = [float(v) for v in options]
     top = max(limit, max(curve)) * 4
-    right = fig.axes((min(xs) / 1.6, max(xs) * 1.6), (0.7, max(top, 4.0)), xlabel=label, ylabel="speed-up (x)",
-                     span=(split, fig.style.width), name="speedup",
-                     title=f"speed-up {o.speedup:.3g}x, limit {sig3(limit)}x")
+    right = fig.axes((min(xs) / 1.6, max(xs) * 1.6), (0.7, max(top, 4.0)), xlabel=label,
+                     ylabel=t("optimisation.speedup_axis"), span=(split, fig.style.width), name="speedup",
+                     title=t("optimisation.speedup_title", speedup=speedup, limit=sig3(limit)))
     fig.line(right, [right.xlim[0], right.xlim[1]], [limit, limit], color=LIMIT_COLOR, width=2.5, dash="9 6",
              cls="rl-limit")
-    fig.label(right, right.xlim[1], limit, f"limit {sig3(limit)}x", dx=-8, dy=-10, anchor="end", color=LIMIT_COLOR,
-              cls="rl-limit-label")
+    fig.label(right, right.xlim[1], limit, t("optimisation.limit", limit=sig3(limit)), dx=-8, dy=-10, anchor="end",
+              color=LIMIT_COLOR, cls="rl-limit-label")
     fig.line(right, xs, curve, color=AFTER_COLOR, width=3, cls="rl-speedup-line")
     fig.marker(right, float(amount), o.speedup, color=AFTER_COLOR, size=18, cls="rl-speedup-point",
                title=f"{control} = {amount:g}: {o.speedup:.3g}x")
     state = _state(o, caption)
     state.update(name=name, amount=amount, curve=dict(zip(options, curve)), crossed_ridge=crossed)
-    note = (f"The point crossed the ridge: it is now {o.bound_after}-bound, so going further gains nothing "
-            f"(the speed-up stays at {sig3(limit)}x)." if crossed else
-            f"Still {o.bound_after}-bound: the speed-up can grow up to {sig3(limit)}x.")
+    note = t("optimisation.crossed" if crossed else "optimisation.still", verdict=verdict(o.bound_after),
+             limit=sig3(limit))
     if name == "batch":      # a batch raises throughput; each request waits for the whole batch
         one = o.platform_before.time(o.before) / amount
-        note += (f" Batching raises throughput {o.speedup:.3g}x, but each request now waits for the whole batched "
-                 f"GEMM: {fmt_time(o.time_after_s)} instead of {fmt_time(one)} for its own GEMV "
-                 f"({o.time_after_s / one:.3g}x the latency).")
+        note += t("optimisation.batch_note", speedup=speedup, batched=fmt_time(o.time_after_s), own=fmt_time(one),
+                  latency=f"{o.time_after_s / one:.3g}")
     text = (f"<div style='font-size:115%'><p>{html.escape(o.explanation)}</p>{_table(o)}"
-            f"<p>speedup (roofline bound): <b>{o.speedup:.3g}x</b>; limit {_limit_words(o)} = <b>{sig3(limit)}x</b>. "
+            f"<p>{t('optimisation.drive_line', speedup=speedup, words=_limit_words(o), limit=sig3(limit))}"
             f"{html.escape(note)}</p></div>")
     return Frame(fig.svg(), text, state)
 
@@ -158,15 +163,15 @@ def optimisation_explorer(platform: Platform | str = "gtx-1080-ti", move: str = 
         if k not in known:
             raise unknown_name("control", k, known)
     controls: dict[str, widgets.ValueWidget] = {
-        "move": widgets.Dropdown(options=[(lab, n) for n, (lab, _, _, _) in rl_moves.DRIVES.items()], value=move,
-                                 description="move", style={"description_width": "initial"},
+        "move": widgets.Dropdown(options=[(t(f"optimisation.drive_{n}"), n) for n in rl_moves.DRIVES], value=move,
+                                 description=t("control.move"), style={"description_width": "initial"},
                                  layout=widgets.Layout(width="420px"))}
     for _, (label, control, options, default) in rl_moves.DRIVES.items():
         value = amounts.get(control, default)
         if value not in options:
             raise ValueError(f"{control} must be one of {list(options)}, got {value!r}")
         controls[control] = widgets.SelectionSlider(options=[(f"{v:g}", v) for v in options], value=value,
-                                                    description=control.replace("_", " "),
+                                                    description=t(f"control.{control}"),
                                                     **slider_layout("460px", "110px"))
 
     def shown(name: str) -> Sequence[str]:

@@ -12,13 +12,14 @@ from typing import Any
 import ipywidgets as widgets
 import numpy as np
 
-from .. import comm, llm
+from .. import comm, i18n, llm
 from .. import platforms as catalogue
 from ..core import Platform
 from ..plot import MEMORY_COLOR, PALETTE
 from ..units import eng
 from ._base import Explorer, Frame, slider_layout
 from ._chart import SvgFigure
+from ._llm import phase_options, precision_options
 
 __all__ = ["parallel_explorer", "parallel_frame", "splits", "PRECISIONS", "DEVICES", "BATCHES", "SEQ_LENS",
            "MICRO_BATCHES"]
@@ -84,62 +85,72 @@ def parallel_frame(model: Any, plat: Platform, phase: str, devices: int, split: 
     xs = [x for c in curves.values() if c is not None for x in c[2]] + [tokens / t]
     ys = [y for c in curves.values() if c is not None for y in c[1]] + [t]
     xlim, ylim = _limits(xs, (1.0, 1e6)), _limits(ys, (1e-4, 1.0))
-    rate = "prompt tokens/s" if phase == "prefill" else "tokens/s"
-    what = "time to first token (prefill)" if phase == "prefill" else "latency per output token (decode step)"
+    tr, prefill = i18n.t, phase == "prefill"
+    rate = tr("axis.rate_prefill" if prefill else "axis.rate_decode")
+    what = tr("axis.time_to_first_token" if prefill else "axis.latency_decode_step")
     fits = r.fits is not False
-    verdict = "fits" if fits else "does NOT fit"
-    caption = [f"{r.layout.label} over {link.display_name.split(' (')[0]}: {verdict}",
-               f"{eng(t, 's')} per {'pass' if phase == 'prefill' else 'token'}, {tokens / t:,.0f} {rate}",
-               f"communication {comm_t / t:.0%}" + (f", bubble {bubble_t / t:.0%}" if pp > 1 else "")]
+    verdict = tr("parallel.fits" if fits else "parallel.does_not_fit")
+    rate_value = f"{tokens / t:,.0f}"
+    caption = [tr("parallel.over", layout=r.layout.label, link=link.display_name.split(" (")[0], verdict=verdict),
+               tr("parallel.per_pass" if prefill else "parallel.per_token", time=eng(t, "s"), rate_value=rate_value,
+                  rate=rate),
+               tr("parallel.communication", share=comm_t / t) + (tr("parallel.bubble", share=bubble_t / t)
+                                                                 if pp > 1 else "")]
     mb = bits.get("micro_batches", 1)
-    title = (f"{cfg.display_name} on {devices} x {plat.display_name}, {phase}, seq_len {seq_len}, "
-             f"W{bits['w_bits']}A{bits['a_bits']}KV{bits['kv_bits']}" + (f", {mb} micro-batches" if mb > 1 else ""))
-    fig = SvgFigure(f"{title}: {what} against {rate} for each split of {devices} devices, batch 1 up to the "
-                    f"memory wall. {r.layout.label} at batch {batch}: {eng(t, 's')}, {tokens / t:,.0f} {rate}, "
-                    f"communication {comm_t / t:.0%} of the time; it {verdict} in memory.")
-    ax = fig.axes(xlim, ylim, xlabel=f"{rate} (all sequences, lower-bound times)", ylabel=what, title=title,
+    title = tr("parallel.title", model=cfg.display_name, devices=devices, platform=plat.display_name,
+               phase=tr(f"phase.{phase}"), seq_len=seq_len,
+               precision=f"W{bits['w_bits']}A{bits['a_bits']}KV{bits['kv_bits']}") + (
+        tr("parallel.micro_batches", count=mb) if mb > 1 else "")
+    fig = SvgFigure(tr("parallel.alt", title=title, what=what, rate=rate, devices=devices, layout=r.layout.label,
+                       batch=batch, time=eng(t, "s"), rate_value=rate_value, share=comm_t / t, verdict=verdict))
+    ax = fig.axes(xlim, ylim, xlabel=tr("axis.rate_all_sequences", rate=rate), ylabel=what, title=title,
                   xfmt=lambda v: eng(v, ""), yfmt=lambda v: eng(v, "s"))
     entries = []
     for j, (s, c) in enumerate(curves.items()):
         color = PALETTE[j % len(PALETTE)]
         label = _split_label(*s)
         if c is None or len(c[0]) == 0:
-            entries.append((f"{label}: {'not valid' if c is None else 'does not fit'}", "line", "#bbbbbb"))
+            state = tr("parallel.not_valid" if c is None else "parallel.no_fit")
+            entries.append((tr("parallel.legend_state", label=label, state=state), "line", "#bbbbbb"))
             continue
         current = s == (tp, pp)
         fig.line(ax, list(c[2]), list(c[1]), color=color, width=4.5 if current else 2.5,
                  cls=f"rl-curve{' rl-current' if current else ''}")
         fig.marker(ax, float(c[2][-1]), float(c[1][-1]), shape="square", color=color, size=13, cls="rl-wall",
-                   title=f"{label}: memory full near batch {int(c[0][-1])}")
+                   title=tr("parallel.memory_full_near", label=label, batch=int(c[0][-1])))
         entries.append((label, "line", color))
     if fits and top > 0:
         rt = llm.analyze(cfg, plat, phase, top, seq_len, tp=tp, pp=pp, link=link, **bits)
         tt = float(rt.total_time_s())
         fig.marker(ax, top * (seq_len if phase == "prefill" else 1) / tt, tt, shape="square", color="black", size=16,
-                   cls="rl-capacity", title=f"memory wall: batch {top}")
+                   cls="rl-capacity", title=tr("parallel.memory_wall_at", batch=top))
     if math.isfinite(crit) and crit <= max(top, 1):
         rc = llm.analyze(cfg, plat, phase, crit, seq_len, tp=tp, pp=pp, link=link, **bits)
         tc = float(rc.total_time_s())
         fig.marker(ax, crit / tc, tc, shape="diamond", color="white", size=16, cls="rl-critical",
-                   title=f"critical batch {crit}")
+                   title=tr("parallel.critical_at", batch=crit))
     fig.marker(ax, tokens / t, t, shape="star", color="gold" if fits else MEMORY_COLOR, size=34, cls="rl-point",
-               title=f"{r.layout.label}, batch {batch}")
+               title=tr("parallel.layout_batch", layout=r.layout.label, batch=batch))
     fig.caption(ax.box[0] + 12, ax.box[1] + 10, caption, color=None if fits else MEMORY_COLOR)
-    fig.legend(ax, entries + [("memory wall", "square", "black"), ("critical batch", "diamond", "white"),
-                              ("this batch", "star", "gold")], corner="lower right")
+    fig.legend(ax, entries + [(tr("parallel.memory_wall"), "square", "black"),
+                              (tr("parallel.critical_batch"), "diamond", "white"),
+                              (tr("parallel.this_batch"), "star", "gold")], corner="lower right")
     cap = plat.memory_bytes
     numbers = {
-        what: f"{eng(t, 's')} (lower bound)",
-        f"{rate}, all sequences": f"{tokens / t:,.0f} ({tokens / t / devices:,.0f} per device)",
-        "communication (all-reduces, sends)": f"{eng(comm_t, 's')} = {comm_t / t:.1%} of the time, "
-                                              f"{eng(r.total_link_bytes(), 'B')} sent per device",
-        "pipeline bubble": f"{eng(bubble_t, 's')} = {bubble_t / t:.1%}" if pp > 1 else "none (one stage)",
-        "weights per device": eng(r.weight_memory_bytes, "B"),
-        "KV cache per device": eng(r.kv_cache_bytes, "B"),
-        "memory per device": f"{eng(r.memory_bytes, 'B')} of {eng(cap, 'B')}: {verdict}" if cap else "unknown",
-        "largest batch that fits": str(top),
-        "critical batch (decode)": ("n/a (prefill)" if phase == "prefill" else
-                                    str(crit) if math.isfinite(crit) else "none"),
+        what: tr("parallel.lower_bound_value", time=eng(t, "s")),
+        tr("parallel.row_rate", rate=rate): tr("parallel.rate_value", total=rate_value,
+                                               per_device=f"{tokens / t / devices:,.0f}"),
+        tr("parallel.row_communication"): tr("parallel.communication_value", time=eng(comm_t, "s"), share=comm_t / t,
+                                             bytes=eng(r.total_link_bytes(), "B")),
+        tr("parallel.row_bubble"): (tr("parallel.bubble_value", time=eng(bubble_t, "s"), share=bubble_t / t)
+                                    if pp > 1 else tr("parallel.no_bubble")),
+        tr("parallel.row_weights"): eng(r.weight_memory_bytes, "B"),
+        tr("parallel.row_kv_cache"): eng(r.kv_cache_bytes, "B"),
+        tr("parallel.row_memory"): (tr("parallel.memory_value", used=eng(r.memory_bytes, "B"), memory=eng(cap, "B"),
+                                       verdict=verdict) if cap else tr("parallel.unknown")),
+        tr("parallel.row_largest_batch"): str(top),
+        tr("parallel.row_critical_batch"): (tr("parallel.not_applicable") if prefill else
+                                            str(crit) if math.isfinite(crit) else tr("parallel.none")),
     }
     rows = "".join(f"<tr><td>{html.escape(k)}</td><td><b>{html.escape(v)}</b></td></tr>" for k, v in numbers.items())
     state = {"result": r, "layout": r.layout.label, "devices": devices, "tp": tp, "pp": pp, "link": link.name,
@@ -178,22 +189,25 @@ def parallel_explorer(model: str | llm.LLMConfig = "llama-3-70b", platform: str 
     tp = devices if tp is None else tp
     if (tp, devices // tp) not in splits(devices):
         raise ValueError(f"tp must divide devices ({devices}), got tp={tp!r}")
+    t = i18n.t
     controls = {
-        "devices": widgets.SelectionSlider(options=list(DEVICES), value=devices, description="devices",
+        "devices": widgets.SelectionSlider(options=list(DEVICES), value=devices, description=t("control.devices"),
                                            **slider_layout("320px", "80px")),
         "split": widgets.Dropdown(options=[(_split_label(*s), s) for s in splits(devices)], value=(tp, devices // tp),
-                                  description="split"),
+                                  description=t("control.split")),
         "link": widgets.Dropdown(options=[(m.display_name, m.name) for m in menu], value=first.name,
-                                 description="link", style={"description_width": "40px"},
+                                 description=t("control.link"), style={"description_width": "40px"},
                                  layout=widgets.Layout(width="420px")),
-        "phase": widgets.ToggleButtons(options=["prefill", "decode"], value=phase, description="phase"),
-        "precision": widgets.Dropdown(options=list(PRECISIONS), value=precision, description="precision"),
-        "batch": widgets.SelectionSlider(options=list(BATCHES), value=batch, description="batch",
+        "phase": widgets.ToggleButtons(options=phase_options(), value=phase, description=t("control.phase")),
+        "precision": widgets.Dropdown(options=precision_options(PRECISIONS), value=precision,
+                                      description=t("control.precision")),
+        "batch": widgets.SelectionSlider(options=list(BATCHES), value=batch, description=t("control.batch"),
                                          **slider_layout("420px", "90px")),
-        "seq_len": widgets.SelectionSlider(options=list(SEQ_LENS), value=seq_len, description="seq_len (tokens)",
+        "seq_len": widgets.SelectionSlider(options=list(SEQ_LENS), value=seq_len, description=t("control.seq_len"),
                                            **slider_layout("480px", "130px")),
         "micro_batches": widgets.SelectionSlider(options=list(MICRO_BATCHES), value=micro_batches,
-                                                 description="micro-batches (PP)", **slider_layout("360px", "130px")),
+                                                 description=t("control.micro_batches"),
+                                                 **slider_layout("360px", "130px")),
     }
 
     def draw(v: dict[str, Any]) -> Frame:

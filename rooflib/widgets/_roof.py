@@ -8,15 +8,12 @@ import hashlib
 import math
 
 from ..core import Platform
+from ..i18n import t
 from ..palette import COMPUTE_COLOR, MEMORY_COLOR, REGION_ALPHA, svg_hatch_defs, svg_hatch_fill
 from ..units import eng
 from ._chart import LogAxes, SvgFigure, sig3
 
-__all__ = ["roof_panel", "roof_corners", "draw_roof", "verdict_color", "headroom", "caption_spot", "INTENSITY_LABEL",
-           "PERFORMANCE_LABEL"]
-
-INTENSITY_LABEL = "arithmetic intensity I (FLOP/byte)"
-PERFORMANCE_LABEL = "attainable performance (FLOP/s)"
+__all__ = ["roof_panel", "roof_corners", "draw_roof", "verdict_color", "headroom", "caption_spot"]
 
 
 def verdict_color(bound: str) -> str:
@@ -51,7 +48,7 @@ def roof_panel(fig: SvgFigure, platform: Platform, xlim: tuple[float, float], yl
                name: str = "roofline", title: str | None = None) -> LogAxes:
     """A roofline panel: axes, the two regions (shaded under the roof and named), the roof, the ridge
     (a dashed line down to the axis, a square at (π/β, π) and its value). Returns the panel's mapping."""
-    ax = fig.axes(xlim, ylim, xlabel=INTENSITY_LABEL, ylabel=PERFORMANCE_LABEL, span=span, name=name,
+    ax = fig.axes(xlim, ylim, xlabel=t("axis.intensity"), ylabel=t("axis.performance"), span=span, name=name,
                   title=title, yfmt=lambda v: eng(v, "FLOP/s"))
     ridge, pi = platform.ridge_point, platform.peak_flops_per_s
     lo, hi = xlim
@@ -68,7 +65,7 @@ def roof_panel(fig: SvgFigure, platform: Platform, xlim: tuple[float, float], yl
             fig.polygon(ax, [lo, *xs, r], [floor, *ys, floor], fill=svg_hatch_fill("memory", hatch), opacity=1,
                         cls="rl-hatch-memory")
             if ax.x(r) - ax.x(lo) > 170:
-                fig.text(ax.x(lo) + 10, ax.box[1] + ax.box[3] - 10, "memory-bound", color=MEMORY_COLOR,
+                fig.text(ax.x(lo) + 10, ax.box[1] + ax.box[3] - 10, t("roof.region_memory"), color=MEMORY_COLOR,
                          weight="bold", cls="rl-region-label")
         if r < hi:
             xs, ys = roof_corners(platform, (r, hi))
@@ -77,16 +74,16 @@ def roof_panel(fig: SvgFigure, platform: Platform, xlim: tuple[float, float], yl
             fig.polygon(ax, [r, *xs, hi], [floor, *ys, floor], fill=svg_hatch_fill("compute", hatch), opacity=1,
                         cls="rl-hatch-compute")
             if ax.x(hi) - ax.x(r) > 170:
-                fig.text(ax.x(hi) - 10, ax.box[1] + ax.box[3] - 10, "compute-bound", color=COMPUTE_COLOR,
+                fig.text(ax.x(hi) - 10, ax.box[1] + ax.box[3] - 10, t("roof.region_compute"), color=COMPUTE_COLOR,
                          weight="bold", anchor="end", cls="rl-region-label")
     if lo < ridge < hi:
         fig.line(ax, [ridge, ridge], [floor, pi], color="#555555", width=1.5, dash="6 5", cls="rl-ridge-line")
     draw_roof(fig, ax, platform)
     if lo < ridge < hi and ylim[0] < pi < ylim[1]:
         fig.marker(ax, ridge, pi, shape="square", color="black", size=13, cls="rl-ridge",
-                   title=f"ridge point π/β = {sig3(ridge)} FLOP/byte")
+                   title=t("roof.ridge_tooltip", ridge=sig3(ridge)))
         if ridge_label:
-            fig.label(ax, ridge, pi, f"ridge π/β = {sig3(ridge)} FLOP/byte", dx=12, dy=st.font + 12,
+            fig.label(ax, ridge, pi, t("roof.ridge_label", ridge=sig3(ridge)), dx=12, dy=st.font + 12,
                       cls="rl-ridge-label")
     return ax
 

@@ -7,6 +7,7 @@ import ipywidgets as widgets
 from .. import platforms as catalogue
 from .._validate import positive
 from ..core import Platform
+from ..i18n import t, verdict
 from ..units import eng, fmt_bandwidth, fmt_flops
 from ._base import Explorer, Frame, log_options, slider_layout
 from ._chart import STYLE, Style, SvgFigure, sig3
@@ -22,13 +23,13 @@ def roofline_frame(platform: Platform, intensity: float, xlim: tuple[float, floa
     p = platform
     att = float(p.attainable(intensity))
     bound = p.bound(intensity)
-    word = f"{bound}-bound"
+    word = verdict(bound)
+    fraction = att / p.peak_flops_per_s
     limit = f"β·I = {fmt_flops(att)}" if bound == "memory" else f"π = {fmt_flops(att)}"
-    caption = [word, f"attainable = {limit}", f"{att / p.peak_flops_per_s:.0%} of peak"]
-    fig = SvgFigure(f"Roofline of {p.display_name}: peak π = {fmt_flops(p.peak_flops_per_s)}, bandwidth β = "
-                    f"{fmt_bandwidth(p.bandwidth)}, ridge point π/β = {sig3(p.ridge_point)} FLOP/byte. A workload at "
-                    f"I = {sig3(intensity, 4)} FLOP/byte is {word}: attainable {fmt_flops(att)}, "
-                    f"{att / p.peak_flops_per_s:.0%} of peak.", style)
+    caption = [word, t("roofline.attainable", limit=limit), t("roofline.of_peak", fraction=fraction)]
+    fig = SvgFigure(t("roofline.alt", platform=p.display_name, peak=fmt_flops(p.peak_flops_per_s),
+                      bandwidth=fmt_bandwidth(p.bandwidth), ridge=sig3(p.ridge_point), intensity=sig3(intensity, 4),
+                      verdict=word, attainable=fmt_flops(att), fraction=fraction), style)
     ax = roof_panel(fig, p, xlim, ylim)
     # π over the flat roof and β along the slope, each on the side away from the point
     ridge = min(max(p.ridge_point, xlim[0]), xlim[1])
@@ -39,22 +40,22 @@ def roofline_frame(platform: Platform, intensity: float, xlim: tuple[float, floa
     start = max(xlim[0], ylim[0] / p.bandwidth)          # the sloped part of the roof inside the panel
     end = min(p.ridge_point, xlim[1])
     if end > start * 30:
-        t = 0.3 if intensity > (start * end) ** 0.5 else 0.7
-        at = start * (end / start) ** t
+        share = 0.3 if intensity > (start * end) ** 0.5 else 0.7
+        at = start * (end / start) ** share
         fig.label(ax, at, p.bandwidth * at, f"β = {fmt_bandwidth(p.bandwidth)}", dx=-8, dy=-12, anchor="middle",
                   angle=ax.angle((start, p.bandwidth * start), (end, p.bandwidth * end)), cls="rl-beta-label")
     color = verdict_color(bound)
     fig.line(ax, [intensity, intensity], [ylim[0], att], color=color, width=2.5, dash="3 5", cls="rl-dropline")
     fig.marker(ax, intensity, att, color=color, size=24, cls="rl-point",
-               title=f"I = {sig3(intensity, 4)} FLOP/byte, {fmt_flops(att)}")
+               title=t("roofline.point_tooltip", intensity=sig3(intensity, 4), rate=fmt_flops(att)))
     left = bound == "memory"
     fig.label(ax, intensity, att, f"I = {sig3(intensity, 4)}", dx=-16 if left else 16, dy=-16,
               anchor="end" if left else "start", weight="bold", cls="rl-point-label")
     fig.caption(*caption_spot(fig, ax, p, caption), caption, color=color)
-    text = (f"<span style='font-size:130%'>π = {fmt_flops(p.peak_flops_per_s)}, β = {fmt_bandwidth(p.bandwidth)}"
-            f" &rarr; ridge I<sub>max</sub> = π/β = <b>{sig3(p.ridge_point, 4)} FLOP/byte</b>. "
-            f"At I = {sig3(intensity, 4)} FLOP/byte the work is <b>{word}</b>: attainable = min(π, β·I) = "
-            f"<b>{fmt_flops(att)}</b> ({att / p.peak_flops_per_s:.1%} of peak).</span>")
+    text = ("<span style='font-size:130%'>" + t(
+        "roofline.summary", peak=fmt_flops(p.peak_flops_per_s), bandwidth=fmt_bandwidth(p.bandwidth),
+        ridge=sig3(p.ridge_point, 4), intensity=sig3(intensity, 4), verdict=word, attainable=fmt_flops(att),
+        fraction=fraction) + "</span>")
     state = {"platform": p, "intensity": intensity, "attainable": att, "bound": bound,
              "ridge_point": p.ridge_point, "fraction_of_peak": att / p.peak_flops_per_s, "caption": "\n".join(caption)}
     return Frame(fig.svg(), text, state)
@@ -76,13 +77,13 @@ def roofline_explorer(platform: Platform | str = "gtx-1080-ti", intensity: float
     controls = {
         "peak_flops_per_s": widgets.SelectionSlider(
             options=log_options(*peak_range, lambda v: eng(v, "FLOP/s"), [plat.peak_flops_per_s]),
-            value=plat.peak_flops_per_s, description="peak π", **slider_layout()),
+            value=plat.peak_flops_per_s, description=t("roofline.peak_control"), **slider_layout()),
         "bandwidth": widgets.SelectionSlider(
             options=log_options(*bandwidth_range, fmt_bandwidth, [plat.bandwidth]), value=plat.bandwidth,
-            description="bandwidth β", **slider_layout()),
+            description=t("roofline.bandwidth_control"), **slider_layout()),
         "intensity": widgets.SelectionSlider(
             options=log_options(*xlim, lambda v: f"{v:g}", [intensity]), value=intensity,
-            description="intensity I (FLOP/byte)", **slider_layout()),
+            description=t("roofline.intensity_control"), **slider_layout()),
     }
 
     def draw(v: dict) -> Frame:

@@ -13,6 +13,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from ..core import Platform
+from ..i18n import t
 from ..measure import CacheInfo, MachineMeasurement, MeasuredPoint, cache_info, default_threads, triad_bandwidth
 from ..plot import PALETTE
 from ..units import KiB, MiB, eng, fmt_bandwidth, fmt_bytes
@@ -60,27 +61,27 @@ def _frame(plat: Platform, caches: CacheInfo, threads: int, sizes: Sequence[int]
     level = cache_level(ws, caches, threads)
     cache_roofs = [c.value for c in plat.ceilings if c.kind == "memory"]
     ratio = p.bandwidth / plat.bandwidth
-    fig = SvgFigure(f"Triad with a {fmt_bytes(ws)} working set, served from {level}: {fmt_bandwidth(p.bandwidth)}, "
-                    f"{ratio:.2f}x the measured DRAM roof of {fmt_bandwidth(plat.bandwidth)}.", style)
+    fig = SvgFigure(t("working_set.alt", size=fmt_bytes(ws), level=level, bandwidth=fmt_bandwidth(p.bandwidth),
+                      ratio=f"{ratio:.2f}", dram=fmt_bandwidth(plat.bandwidth)), style)
     half = fig.style.width / 2
     xlim = (0.01, max(100.0, plat.ridge_point * 30))
     top_bw = max([plat.bandwidth, *cache_roofs, p.bandwidth])
     ax = roof_panel(fig, plat, xlim, (plat.bandwidth * xlim[0] / 3, plat.peak_flops_per_s * 3),
-                    span=(0, half), ridge_label=False, title="triad on the measured roofline")
+                    span=(0, half), ridge_label=False, title=t("working_set.roofline_title"))
     for v in cache_roofs:
         draw_roof(fig, ax, plat.replace(bandwidth=v, ceilings=()), color="#555555", width=2, dash="8 6",
                   cls="rl-cache-roof")
     fig.marker(ax, TRIAD_INTENSITY, y, shape="diamond", color=_POINT, size=20, cls="rl-point",
                title=f"triad: {fmt_bandwidth(p.bandwidth)}")
     bw = fig.axes((min(sizes) / 1.5, max(sizes) * 1.5), (plat.bandwidth / 8, top_bw * 4),
-                  xlabel="working set (bytes, three arrays)", ylabel="triad bandwidth (bytes/s)",
-                  span=(half, 2 * half), name="bandwidth", title="bandwidth against working set",
+                  xlabel=t("axis.working_set"), ylabel=t("axis.triad_bandwidth"),
+                  span=(half, 2 * half), name="bandwidth", title=t("working_set.bandwidth_title"),
                   xfmt=lambda v: eng(v, "B"), yfmt=lambda v: eng(v, "B/s"))
     fig.line(bw, bw.xlim, [plat.bandwidth] * 2, color="black", width=2.5, cls="rl-dram-line")
-    fig.label(bw, bw.xlim[1], plat.bandwidth, "DRAM", dx=-6, dy=-8, anchor="end", cls="rl-dram-label")
+    fig.label(bw, bw.xlim[1], plat.bandwidth, t("working_set.dram"), dx=-6, dy=-8, anchor="end", cls="rl-dram-label")
     for v in cache_roofs:
         fig.line(bw, bw.xlim, [v, v], color="#555555", width=2, dash="8 6", cls="rl-cache-line")
-        fig.label(bw, bw.xlim[1], v, "cache", dx=-6, dy=-8, anchor="end")
+        fig.label(bw, bw.xlim[1], v, t("working_set.cache"), dx=-6, dy=-8, anchor="end")
     for name, size in ((f"L1×{threads}", caches.l1d * threads), (f"L2×{threads}", caches.l2 * threads),
                        ("LLC", caches.llc)):
         if bw.xlim[0] < size < bw.xlim[1]:
@@ -90,8 +91,8 @@ def _frame(plat: Platform, caches: CacheInfo, threads: int, sizes: Sequence[int]
     for x in xs:
         fig.marker(bw, x, measurements[x].bandwidth, color=_HISTORY, size=10, cls="rl-history")
     fig.marker(bw, ws, p.bandwidth, shape="diamond", color=_POINT, size=20, cls="rl-current")
-    text = (f"working set <b>{fmt_bytes(ws)}</b> (served from <b>{level}</b>): triad "
-            f"<b>{fmt_bandwidth(p.bandwidth)}</b> = {ratio:.2f}x the DRAM roof")
+    text = t("working_set.summary", size=fmt_bytes(ws), level=level, bandwidth=fmt_bandwidth(p.bandwidth),
+             ratio=f"{ratio:.2f}")
     state = {"working_set_bytes": ws, "level": level, "bandwidth": p.bandwidth, "flops_per_s": y,
              "intensity": TRIAD_INTENSITY, "ratio_to_dram": ratio, "measurements": measurements,
              "history": np.array([[x, measurements[x].bandwidth] for x in xs])}
@@ -134,6 +135,6 @@ def working_set_explorer(measured: MachineMeasurement | Platform, *, sizes: Sequ
         return _frame(plat, caches, n_threads, sizes, measurements, ws, style)
 
     slider = widgets.SelectionSlider(options=[(fmt_bytes(s), s) for s in sizes], value=initial,
-                                     description="working set", continuous_update=False,
+                                     description=t("control.working_set"), continuous_update=False,
                                      style={"description_width": "initial"}, layout=widgets.Layout(width="520px"))
     return Explorer({"working_set": slider}, draw)
