@@ -2,7 +2,10 @@
 
 Oracles: the byte and FLOP counts come from rl.kernels' closed forms and from McCalpin's STREAM
 definition (https://www.cs.virginia.edu/stream/ref.html: copy 16, scale 16, add 24, triad 24 bytes
-per iteration in double precision). Timings are only checked to be positive and finite.
+per iteration in double precision). Timings are only checked to be positive and finite. The roofs are
+checked structurally: each is the best of its candidates, the candidates' working sets sit where their
+level says (relative to the cache sizes), quick and full runs use the same thread counts, and every
+ready-made point carries the level its working set lives in. Speed targets live in bench/bench_stream.py.
 """
 
 from __future__ import annotations
@@ -15,7 +18,11 @@ import numpy as np
 import pytest
 
 import rooflib as rl
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from rooflib import measure as M
+from rooflib.measure import _gpu, _kernels, _machine, _roofs, _stream, _system
 
 
 def _finite_positive(x: float) -> bool:
@@ -46,6 +53,13 @@ def test_write_allocate_adds_one_output_array():
         assert wa - plain == 8 * 1000
 
 
+def test_in_place_update_counts_all_it_moves():
+    # a = -a reads each line before writing it: 16 bytes per element, nothing allocated
+    assert M.stream_counts("update", 1000, "fp64") == (1000.0, 16.0 * 1000)
+    assert M.stream_counts("update", 1000, "fp64", write_allocate=True) == (1000.0, 16.0 * 1000)
+    assert "update" not in M.STREAM_KERNELS          # McCalpin's four stay four
+
+
 @pytest.mark.parametrize("kernel", ["copy", "scale", "add", "triad"])
 @pytest.mark.parametrize("threads", [1, 2])
 def test_measured_stream_point_carries_the_closed_form_counts(kernel, threads):
@@ -58,14 +72,15 @@ def test_measured_stream_point_carries_the_closed_form_counts(kernel, threads):
     assert _finite_positive(p.time_s) and _finite_positive(p.bandwidth)
 
 
-@pytest.mark.parametrize("kernel", ["copy", "scale", "add", "triad"])
+@pytest.mark.parametrize("kernel", ["copy", "scale", "add", "triad", "update"])
 def test_stream_body_computes_the_stream_kernel(kernel):
     # the in-place, blocked numpy code does what STREAM's loop does (block smaller than n, ragged end)
     rng = np.random.default_rng(0)
     a, b, c = (rng.standard_normal(1003) for _ in range(3))
     a0, b0, c0 = a.copy(), b.copy(), c.copy()
-    M._stream_body(kernel, a, b, c, 3.0, block=100)()
-    expected = {"copy": ("c", a0), "scale": ("b", 3.0 * c0), "add": ("c", a0 + b0), "triad": ("a", b0 + 3.0 * c0)}
+    _stream._stream_body(kernel, a, b, c, 3.0, block=100)()
+    expected = {"copy": ("c", a0), "scale": ("b", 3.0 * c0), "add": ("c", a0 + b0), "triad": ("a", b0 + 3.0 * c0),
+                "update": ("a", 3.0 * a0)}
     target, value = expected[kernel]
     np.testing.assert_allclose({"a": a, "b": b, "c": c}[target], value, rtol=1e-15)
 
@@ -73,6 +88,9 @@ def test_stream_body_computes_the_stream_kernel(kernel):
 def test_working_set_sets_elements_per_array():
     p = M.stream("add", working_set_bytes=3 * 8 * 5000, threads=1, repeat=1, warmup=0, min_time_s=0.0)
     assert p.bytes == 3 * 8 * 5000
+    assert p.working_set_bytes == 3 * 8 * 5000 and p.level == "cache"
+    u = M.stream("update", working_set_bytes=8 * 5000, threads=2, repeat=1, warmup=0, min_time_s=0.0)
+    assert (u.flops, u.bytes, u.working_set_bytes) == (5000, 16 * 5000, 8 * 5000)   # one array, read and written
 
 
 def test_fp32_stream_counts_four_bytes():
@@ -82,11 +100,11 @@ def test_fp32_stream_counts_four_bytes():
 
 def test_ready_made_kernels_use_rl_kernels_counts():
     cases = [
-        (M.triad(5000, threads=1, repeat=1, min_time_s=0.0), rl.kernels.triad(5000, "fp64")),
-        (M.dot(5000, repeat=1, min_time_s=0.0), rl.kernels.dot(5000, "fp64")),
-        (M.gemv(64, 32, repeat=1, min_time_s=0.0), rl.kernels.gemv(64, 32, "fp64")),
-        (M.gemm(48, "fp32", repeat=1, min_time_s=0.0), rl.kernels.gemm(48, 48, 48, "fp32")),
-        (M.python_loop_triad(200, repeat=1), rl.kernels.triad(200, "fp64")),
+        (M.time_triad(5000, threads=1, repeat=1, min_time_s=0.0), rl.kernels.triad(5000, "fp64")),
+        (M.time_dot(5000, repeat=1, min_time_s=0.0), rl.kernels.dot(5000, "fp64")),
+        (M.time_gemv(64, 32, repeat=1, min_time_s=0.0), rl.kernels.gemv(64, 32, "fp64")),
+        (M.time_gemm(48, dtype="fp32", repeat=1, min_time_s=0.0), rl.kernels.gemm(48, 48, 48, "fp32")),
+        (M.time_python_loop_triad(200, repeat=1), rl.kernels.triad(200, "fp64")),
     ]
     for point, w in cases:
         assert (point.flops, point.bytes) == (w.flops, w.bytes), point.name
@@ -96,8 +114,8 @@ def test_ready_made_kernels_use_rl_kernels_counts():
 def test_fused_chain_moves_right_by_four():
     # unfused: 4 passes x (read n + write n) = 8n elements; fused: x read once, y written once = 2n
     n = 4096
-    unf = M.elementwise_unfused(n, repeat=1, min_time_s=0.0)
-    fus = M.elementwise_fused(n, block=1000, repeat=1, min_time_s=0.0)
+    unf = M.time_elementwise_unfused(n, repeat=1, min_time_s=0.0)
+    fus = M.time_elementwise_fused(n, block=1000, repeat=1, min_time_s=0.0)
     assert unf.flops == fus.flops == 4 * n
     assert unf.bytes == 8 * n * 8 and fus.bytes == 2 * n * 8
     assert fus.intensity == 4 * unf.intensity == 0.25
@@ -107,21 +125,22 @@ def test_fused_and_unfused_chain_compute_the_same_values(monkeypatch):
     # capture the output arrays through np.empty_like to check the arithmetic: y = 2 * max(1.5 x - 0.25, 0)
     outs = []
     real = np.empty_like
-    monkeypatch.setattr(M.np, "empty_like", lambda x, *a, **k: outs.append(real(x, *a, **k)) or outs[-1])
-    M.elementwise_unfused(1001, repeat=1, min_time_s=0.0)
-    M.elementwise_fused(1001, block=64, repeat=1, min_time_s=0.0)
+    monkeypatch.setattr(np, "empty_like", lambda x, *a, **k: outs.append(real(x, *a, **k)) or outs[-1])
+    M.time_elementwise_unfused(1001, repeat=1, min_time_s=0.0)
+    M.time_elementwise_fused(1001, block=64, repeat=1, min_time_s=0.0)
     monkeypatch.undo()
-    x = np.random.default_rng(7).standard_normal(1001)
+    x = _kernels._rng_array(1001, "fp64", 7)
+    assert x.min() < 0 < x.max()              # some values below zero, so the max(., 0) matters
     expected = 2.0 * np.maximum(1.5 * x - 0.25, 0.0)
     np.testing.assert_allclose(outs[0], expected, rtol=1e-14)
     np.testing.assert_allclose(outs[1], expected, rtol=1e-14)
 
 
-# --- kernel() ------------------------------------------------------------------------------
+# --- time_kernel() ------------------------------------------------------------------------------
 
 def test_kernel_intensity_is_flops_over_bytes_exactly():
     calls = []
-    p = M.kernel(lambda: calls.append(1), 1234.0, 5678.0, name="counter", repeat=3, warmup=2, number=4)
+    p = M.time_kernel(lambda: calls.append(1), 1234.0, 5678.0, name="counter", repeat=3, warmup=2, number=4)
     assert p.intensity == 1234.0 / 5678.0
     assert p.flops_per_s == 1234.0 / p.time_s
     assert p.bandwidth == 5678.0 / p.time_s
@@ -132,7 +151,7 @@ def test_kernel_intensity_is_flops_over_bytes_exactly():
 
 def test_kernel_calls_sync_once_per_repetition():
     syncs = []
-    M.kernel(lambda: None, 1, 1, repeat=4, warmup=1, number=3, sync=lambda: syncs.append(1))
+    M.time_kernel(lambda: None, 1, 1, repeat=4, warmup=1, number=3, sync=lambda: syncs.append(1))
     assert len(syncs) == 1 + 4
 
 
@@ -170,7 +189,7 @@ def test_measured_point_workload():
 ])
 def test_kernel_bad_input_names_the_parameter(kwargs, param):
     with pytest.raises(ValueError, match=param):
-        M.kernel(**kwargs)
+        M.time_kernel(**kwargs)
 
 
 def test_stream_bad_input():
@@ -205,10 +224,10 @@ def test_cache_info_is_ordered_and_positive():
 
 
 def test_parse_size():
-    assert M._parse_size("32K") == 32 * 1024
-    assert M._parse_size("1024K\n") == 2**20
-    assert M._parse_size("32M") == 32 * 2**20
-    assert M._parse_size("garbage") == 0
+    assert _system._parse_size("32K") == 32 * 1024
+    assert _system._parse_size("1024K\n") == 2**20
+    assert _system._parse_size("32M") == 32 * 2**20
+    assert _system._parse_size("garbage") == 0
 
 
 def test_blas_info_reports_library_and_threads():
@@ -235,7 +254,7 @@ def test_quick_machine_returns_a_valid_platform(quick_machine):
     assert p.dtype in ("fp64", "fp32")
     assert p.peak_flops_per_s == max(p.peaks["fp64"], p.peaks["fp32"])
     assert p.peak_flops_per_s == m.measurements[f"gemm {p.dtype}"].flops_per_s
-    assert p.bandwidth == m.dram_bandwidth == m.measurements["dram triad"].bandwidth
+    assert p.bandwidth == m.dram_bandwidth == m.roofs["DRAM"]
     assert m.quick and m.device == "cpu" and not m.write_allocate_counted
 
 
@@ -243,27 +262,96 @@ def test_quick_machine_ceilings(quick_machine):
     p = quick_machine.platform
     memory = [c for c in p.ceilings if c.kind == "memory"]
     compute = [c for c in p.ceilings if c.kind == "compute"]
-    assert [c.value for c in memory] == [quick_machine.cache_bandwidth]
+    assert memory == []                                    # a cache is a roof of its own, not a ceiling
+    assert [(lv.name, lv.bandwidth) for lv in p.levels] == [("cache", quick_machine.cache_bandwidth)]
+    assert p.for_level("cache").bandwidth == quick_machine.cache_bandwidth
     other = "fp32" if p.dtype == "fp64" else "fp64"
     assert [(c.name, c.value) for c in compute] == [(f"{other} matmul", p.peaks[other])]
 
 
+def test_each_roof_is_the_best_of_its_measured_candidates(quick_machine):
+    m = quick_machine
+    plan = M.measurement_plan(quick=True, threads=m.threads, caches=m.caches)
+    assert [c.name for c in m.candidates] == [c.measurement for c in plan]     # every planned candidate ran
+    for level in M.LEVELS:
+        group = [c for c in m.candidates if _roofs.roof_level(c.name) == level]
+        assert {c.name.split()[1] for c in group} == {"triad", "update", "dot"}
+        assert m.roofs[level] == max(c.bandwidth for c in group)
+    for dt in ("fp64", "fp32"):
+        assert m.peak(dt) == max(c.flops_per_s for c in m.candidates if c.name == f"gemm {dt}")
+    assert m.cache_bandwidth == m.roofs["cache"]
+    assert list(m.roofs) == ["cache", "DRAM"]
+
+
 def test_quick_machine_raw_measurements(quick_machine):
-    ms = quick_machine.measurements
-    assert {"dram triad", "cache triad", "gemm fp64", "gemm fp32"} <= set(ms)
+    ms, caches = quick_machine.measurements, quick_machine.caches
+    assert set(ms) == {"dram triad", "dram update", "dram dot", "cache triad", "cache update", "cache dot",
+                       "gemm fp64", "gemm fp32"}
+    configs = M.thread_configs(quick_machine.threads)
     for name, point in ms.items():
         assert _finite_positive(point.time_s), name
-    # the DRAM working set is at least twice the last-level cache (three arrays together)
-    assert ms["dram triad"].bytes >= 2 * 3 * quick_machine.caches.llc * 0.99
-    assert ms["cache triad"].bytes <= quick_machine.threads * quick_machine.caches.l2
-    assert ms["gemm fp64"].flops == 2 * 512**3
-    rows = quick_machine.table()
-    assert [r["name"] for r in rows] == list(ms)
-    text = quick_machine.summary()
+        assert point.threads in configs, name                  # the winner is one of the planned thread counts
+        assert point.level == M.memory_level(point.working_set_bytes, caches), name
+    for name in ("dram triad", "dram update", "dram dot"):
+        assert ms[name].level == "DRAM" and ms[name].working_set_bytes >= M.dram_sized_bytes(caches)
+    for name in ("cache triad", "cache update", "cache dot"):
+        assert ms[name].level == "cache" and ms[name].working_set_bytes <= caches.llc_total / 4 * 1.001
+    assert ms["gemm fp64"].flops in (2 * 1536**3, 2 * 768**3, 2 * 512**3, 2 * 256**3)
+    text = str(quick_machine)
     assert "write-allocate traffic not counted" in text and quick_machine.blas.library in text
+    assert "DRAM roof" in text and "best of dram triad, dram update, dram dot" in text
 
 
-def test_quick_machine_plots_its_ceilings(quick_machine):
+def test_quick_machine_to_dataframe(quick_machine):
+    ms = quick_machine.measurements
+    df = quick_machine.to_dataframe()
+    assert list(df.index) == list(ms) and df.index.name == "name"
+    assert list(df.columns) == ["flops", "bytes", "time_s", "flops_per_s", "bandwidth", "intensity", "threads",
+                                "repeats", "spread", "level", "working_set_bytes"]
+    for name, point in ms.items():
+        row = df.loc[name]
+        assert (row["flops"], row["bytes"], row["time_s"]) == (point.flops, point.bytes, point.time_s)
+        assert row["flops_per_s"] == point.flops_per_s and row["bandwidth"] == point.bandwidth
+        assert row["intensity"] == point.intensity and row["threads"] == point.threads
+        assert row["repeats"] == len(point.times_s) and row["spread"] == point.spread
+        assert row["level"] == point.level and row["working_set_bytes"] == point.working_set_bytes
+
+
+def test_quick_machine_summary_is_a_dict_with_units_in_its_keys(quick_machine):
+    m, p = quick_machine, quick_machine.platform
+    s = m.summary()
+    assert isinstance(s, dict)
+    assert s["dram_bandwidth"] == m.dram_bandwidth == p.bandwidth
+    assert s["cache_bandwidth"] == m.cache_bandwidth
+    assert s["peak_flops_per_s"] == p.peak_flops_per_s and s["dtype"] == p.dtype
+    assert s["peak_flops_per_s_fp64"] == p.peaks["fp64"] == m.measurements["gemm fp64"].flops_per_s
+    assert s["peak_flops_per_s_fp32"] == p.peaks["fp32"] == m.measurements["gemm fp32"].flops_per_s
+    assert s["ridge_point"] == p.ridge_point and s["threads"] == m.threads
+    assert s["platform"] == p.name and s["device"] == "cpu" and s["quick"] is True
+    assert s["write_allocate_counted"] is False and s["elapsed_s"] == m.elapsed_s
+    assert s["blas"] == str(m.blas)
+
+
+def test_quick_machine_renders_text_and_html_from_its_dataframe(quick_machine):
+    text, page = str(quick_machine), quick_machine._repr_html_()
+    for name in quick_machine.measurements:
+        assert name in text and name in page
+    point = quick_machine.measurements["dram triad"]
+    assert rl.units.fmt_bandwidth(point.bandwidth) in text and rl.units.fmt_bandwidth(point.bandwidth) in page
+    assert "cache roof" in text and "cache roof" in page
+    assert "ridge point" in text and "<table" in page and "write-allocate traffic not counted" in page
+
+
+def test_machine_measurement_without_measurements_still_renders():
+    caches = M.CacheInfo(l1d=32 * 1024, l2=1024 * 1024, llc=32 * 2**20)
+    m = M.MachineMeasurement(rl.Platform("fake", 1e11, 2e10), {}, M.BlasInfo("x", "", 1), 2, caches, True)
+    assert m.to_dataframe().empty and "fake" in str(m) and "<table" in m._repr_html_()
+    s = m.summary()
+    assert s["cache_bandwidth"] is None and s["dram_bandwidth"] == 2e10
+    assert s[f"peak_flops_per_s_{m.platform.dtype}"] == 1e11
+
+
+def test_quick_machine_plots_its_cache_roof_and_ceilings(quick_machine):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -271,7 +359,7 @@ def test_quick_machine_plots_its_ceilings(quick_machine):
     ax = quick_machine.plot()
     gids = {ln.get_gid() for ln in ax.lines}
     name = quick_machine.platform.name
-    assert f"roof-{name}" in gids and f"ceiling-{name}-cache triad" in gids
+    assert f"roof-{name}" in gids and f"level-{name}-cache" in gids
     plt.close(ax.figure)
 
 
@@ -305,72 +393,64 @@ def test_public_names():
     for name in M.__all__:
         assert hasattr(M, name), name
     assert rl.measure is M
+    # measured kernels are time_*; the counting names belong to rl.kernels alone (no old aliases)
+    for old in ("triad", "dot", "gemv", "gemm", "kernel", "standard_kernels", "elementwise_unfused",
+                "elementwise_fused", "python_loop_triad"):
+        assert not hasattr(M, old), old
+        assert f"time_{old}" in M.__all__
 
 
-# --- the notebook 06 widget ----------------------------------------------------------------
+@pytest.mark.parametrize("fn, args", [
+    (M.time_triad, (1000,)), (M.time_dot, (1000,)), (M.time_gemv, (16, 16)), (M.time_gemm, (16,)),
+    (M.gemm_peak, (16,)), (M.time_elementwise_unfused, (1000,)), (M.time_elementwise_fused, (1000,)),
+    (M.time_python_loop_triad, (100,)),
+])
+def test_measured_kernels_default_to_fp64_and_take_dtype_by_keyword(fn, args):
+    import inspect
 
-def test_cache_level_boundaries():
-    from rooflib.measure_widgets import cache_level
-
-    c = M.CacheInfo(l1d=32 * 1024, l2=1024 * 1024, llc=32 * 2**20)
-    assert cache_level(32 * 1024, c, 1) == "L1"
-    assert cache_level(64 * 1024, c, 2) == "L1"          # 32 KiB per core
-    assert cache_level(64 * 1024 + 2, c, 2) == "L2"
-    assert cache_level(2 * 2**20, c, 2) == "L2"
-    assert cache_level(2 * 2**20 + 2, c, 2) == "L3"
-    assert cache_level(32 * 2**20 + 1, c, 2) == "DRAM"
-
-
-def test_working_set_sizes_cross_every_level():
-    from rooflib.measure_widgets import working_set_sizes
-
-    c = M.CacheInfo(l1d=32 * 1024, l2=1024 * 1024, llc=32 * 2**20)
-    sizes = working_set_sizes(c, 2)
-    assert sizes == sorted(sizes) and len(set(sizes)) == len(sizes)
-    assert sizes[0] <= c.l2 and sizes[-1] >= 4 * c.llc      # from inside L2 to well past the LLC
-    assert all(s % (3 * 64) == 0 for s in sizes)
+    param = inspect.signature(fn).parameters["dtype"]
+    assert param.default == "fp64" and param.kind is inspect.Parameter.KEYWORD_ONLY
+    assert "fp64" in fn.__doc__
+    with pytest.raises(TypeError):
+        fn(*args, "fp32")
 
 
-def test_working_set_explorer_moves_the_point_with_a_fake_measurement():
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from rooflib.measure_widgets import TRIAD_INTENSITY, working_set_explorer
-
-    caches = M.CacheInfo(l1d=32 * 1024, l2=1024 * 1024, llc=32 * 2**20)
-    plat = rl.Platform("fake", 1e11, 2e10, ceilings=(rl.Ceiling("cache triad", 8e10, "memory"),))
-    m = M.MachineMeasurement(plat, {}, M.BlasInfo("x", "", 1), 2, caches, True)
-
-    def fake(ws):  # bandwidth falls from 8e10 to 2e10 once the working set leaves L2
-        n = ws // 24
-        bw = 8e10 if ws <= 2 * 2**20 else 2e10
-        return M.MeasuredPoint("fake", 2 * n, 24 * n, 24 * n / bw)
-
-    sizes = [96 * 1024, 1536 * 1024, 96 * 2**20]
-    ex = working_set_explorer(m, sizes=sizes, initial=sizes[0], measure_fn=fake)
-    point = ex.artists["point"]
-    assert point.get_ydata()[0] == pytest.approx(8e10 * TRIAD_INTENSITY)
-    assert "L2" in ex.text.value and ex.state["level"] == "L2"   # 48 KiB per core: past L1, inside L2
-    ex.set(working_set=sizes[2])
-    assert point.get_ydata()[0] == pytest.approx(2e10 * TRIAD_INTENSITY)
-    assert "DRAM" in ex.text.value and "1.00x the DRAM roof" in ex.text.value
-    assert ex.state["ratio_to_dram"] == pytest.approx(1.0)
-    assert sorted(ex.state["measurements"]) == [sizes[0], sizes[2]]
-    np.testing.assert_allclose(ex.artists["history"].get_offsets(), [[sizes[0], 8e10], [sizes[2], 2e10]])
-    with pytest.raises(ValueError, match="measured"):
-        working_set_explorer("not a machine")
-    plt.close(ex.fig)
+def test_standard_kernels_and_gpu_reject_a_string_flag():
+    with pytest.raises(ValueError, match="quick"):
+        M.time_standard_kernels(quick="False")
+    with pytest.raises(ValueError, match="quick"):
+        M.gpu(quick="False")
 
 
-def test_faster_picks_the_shortest_time_and_skips_missing():
+def test_cpu_model_and_memory():
+    assert isinstance(M.cpu_model(), str) and M.cpu_model()
+    assert _finite_positive(M.physical_memory_bytes())
+
+
+# --- roof helpers ------------------------------------------------------------------------------
+
+def test_best_point_takes_the_highest_rate_and_skips_missing():
     slow, fast = M.MeasuredPoint("a", 1, 1, 2.0, threads=2), M.MeasuredPoint("a", 1, 1, 1.0, threads=1)
-    assert M._faster(slow, None, fast) is fast
+    assert _roofs.best_point([slow, None, fast]) is fast
+    big_slow = M.MeasuredPoint("g", 8e9, 1e6, 0.1)           # 80 GFLOP/s, 10 MB/s
+    small_fast = M.MeasuredPoint("g", 1e9, 1e6, 0.02)        # 50 GFLOP/s, 50 MB/s
+    assert _roofs.best_point([big_slow, small_fast], by="flops_per_s") is big_slow
+    assert _roofs.best_point([big_slow, small_fast]) is small_fast
+    with pytest.raises(ValueError, match="by"):
+        _roofs.best_point([fast], by="speed")
 
 
-def test_blas_gemm_can_be_limited_to_one_thread():
+def test_blas_limit_sets_the_thread_count():
     pytest.importorskip("threadpoolctl")
-    p = M._blas_gemm(32, "fp64", 1, 1, 0.0)
+    from threadpoolctl import threadpool_info
+
+    limit, used = _kernels.blas_limit(1)
+    with limit:
+        assert used == 1 and all(p["num_threads"] == 1 for p in threadpool_info() if p["user_api"] == "blas")
+    p = M.time_gemm(32, blas_threads=1, repeat=1, min_time_s=0.0)
     assert p.threads == 1 and p.flops == 2 * 32**3
+    with pytest.raises(ValueError, match="blas_threads"):
+        M.time_dot(100, blas_threads=0)
 
 
 def test_blocked_triad_matches_the_formula():
@@ -384,7 +464,7 @@ def test_blocked_triad_matches_the_formula():
 
 
 def _numpy_gpu_ops():
-    """Stand-in for _gpu_ops with numpy arrays: exercises gpu()'s flow without a GPU."""
+    """Stand-in for _gpu._gpu_ops with numpy arrays: exercises gpu()'s flow without a GPU."""
     dts = {"fp64": np.float64, "fp32": np.float32, "bf16": np.float32}
     return dict(
         full=lambda n, dt, v: np.full(n, v, dtype=dts[dt]),
@@ -400,8 +480,8 @@ def _numpy_gpu_ops():
 
 @pytest.mark.parametrize("quick", [True, False])
 def test_gpu_flow_with_stand_in_ops(monkeypatch, quick):
-    monkeypatch.setattr(M, "gpu_backend", lambda: "torch")
-    monkeypatch.setattr(M, "_gpu_ops", lambda backend: _numpy_gpu_ops())
+    monkeypatch.setattr(_gpu, "gpu_backend", lambda: "torch")
+    monkeypatch.setattr(_gpu, "_gpu_ops", lambda backend: _numpy_gpu_ops())
     g = M.gpu(quick=quick, array_bytes=8 * 10_000, gemm_n=32, progress=False)
     kernels = ["triad"] if quick else ["copy", "scale", "add", "triad"]
     assert set(g.measurements) == {f"dram {k}" for k in kernels} | {"cache triad", "gemm fp64", "gemm fp32",
@@ -412,14 +492,159 @@ def test_gpu_flow_with_stand_in_ops(monkeypatch, quick):
     p = g.platform
     assert p.name == "measured-fake-gpu-1" and g.device == "gpu"
     assert set(p.peaks) == {"fp64", "fp32", "bf16"} and p.peak_flops_per_s == max(p.peaks.values())
-    assert p.bandwidth == g.measurements["dram triad"].bandwidth
+    assert p.bandwidth == max(m.bandwidth for k, m in g.measurements.items() if k.startswith("dram "))
+    assert [lv.name for lv in p.levels] == ["cache"] and not [c for c in p.ceilings if c.kind == "memory"]
     assert len([c for c in p.ceilings if c.kind == "compute"]) == 2
 
 
 @pytest.mark.parametrize("threads", [1, 2, 8, 96])
 def test_triad_block_fits_half_the_llc_or_a_quarter_of_l2(threads):
     c = M.CacheInfo(l1d=32 * 1024, l2=2**20, llc=32 * 2**20)
-    block = M._triad_block(c, 8, threads)
+    block = _stream._triad_block(c, 8, threads)
     assert block & (block - 1) == 0                                   # a power of two
     assert block * 3 * threads * 8 <= c.llc / 2 or block == c.l2 // 32
     assert block >= c.l2 // 32
+
+
+# --- memory levels, the plan of candidates, and judging a point against its roof -------------
+
+VM = M.CacheInfo(l1d=32 * 1024, l2=2**20, llc=32 * 2**20)                       # this course's 2-core VM
+BIG = M.CacheInfo(l1d=48 * 1024, l2=2 * 2**20, llc=32 * 2**20, llc_instances=12)  # a 96-core socket
+
+
+@pytest.mark.parametrize("caches", [VM, BIG])
+def test_dram_sized_is_far_beyond_every_cache(caches):
+    dram = M.dram_sized_bytes(caches)
+    assert dram >= 4 * caches.llc_total and dram >= 8 * caches.llc     # 8x: hidden chiplets in a VM
+    assert M.memory_level(dram, caches) == "DRAM"
+    assert M.memory_level(dram - 1, caches) == "cache"
+    assert M.cache_sized_bytes(caches) == caches.l2 // 2
+    assert M.memory_level(M.cache_sized_bytes(caches), caches) == "cache"
+    assert caches.llc_total == caches.llc * caches.llc_instances
+
+
+@settings(max_examples=60, deadline=None)
+@given(ws=st.floats(min_value=0, max_value=1e12, allow_nan=False))
+def test_memory_level_is_dram_exactly_from_the_dram_size(ws):
+    assert (M.memory_level(ws, VM) == "DRAM") == (ws >= M.dram_sized_bytes(VM))
+
+
+def test_cache_info_counts_last_level_instances():
+    c = M.cache_info()
+    assert c.llc_instances >= 1 and c.llc_total >= c.llc
+
+
+@pytest.mark.parametrize("caches, threads", [(VM, 2), (VM, 1), (BIG, 96)])
+def test_plan_places_each_candidate_at_its_level(caches, threads):
+    for quick in (True, False):
+        plan = M.measurement_plan(quick, threads, caches)
+        for c in plan:
+            assert c.level == M.memory_level(c.working_set_bytes, caches), c
+            assert c.level == {"dram": "DRAM", "cache": "cache", "gemm": c.level}[c.measurement.split()[0]], c
+            if c.level == "DRAM" and c.kernel != "gemm":
+                assert c.working_set_bytes >= M.dram_sized_bytes(caches)
+            if c.measurement.startswith("cache "):
+                # in the cores' L2 (half of each core's) or in a quarter of the last-level cache
+                assert c.working_set_bytes <= max(c.threads * caches.l2 / 2, caches.llc / 4) * 1.001 + 8 * 1024
+        # every roof has its triad, update and dot on every thread count
+        for prefix in ("dram", "cache"):
+            for k in ("triad", "update", "dot"):
+                assert {c.threads for c in plan if c.measurement == f"{prefix} {k}"} == set(M.thread_configs(threads))
+        assert {c.measurement for c in plan if c.kernel == "gemm"} == {"gemm fp64", "gemm fp32"}
+
+
+def test_quick_and_full_use_the_same_thread_counts():
+    # the C STREAM triad's best is usually every core; quick mode must try that configuration too
+    quick, full = M.measurement_plan(True), M.measurement_plan(False)
+    assert {c.threads for c in quick} == {c.threads for c in full} == set(M.thread_configs())
+    assert M.default_threads() in {c.threads for c in quick if c.measurement == "dram triad"}
+    assert M.thread_configs(1) == (1,) and M.thread_configs(4) == (4, 1)
+    full_kernels = {c.measurement for c in full if c.measurement.startswith("dram ")}
+    assert full_kernels == {"dram copy", "dram scale", "dram add", "dram triad", "dram update", "dram dot"}
+    assert min(c.working_set_bytes for c in quick if c.level == "DRAM" and c.kernel != "gemm") \
+        >= M.dram_sized_bytes()
+    with pytest.raises(ValueError, match="quick"):
+        M.measurement_plan("no")
+
+
+def _fake_machine(roofs=None, peaks=None):
+    roofs = roofs or {"cache": 2e11, "DRAM": 5e10}
+    peaks = peaks or {"fp64": 1e11, "fp32": 2e11}
+    ms = {f"{'dram' if lv == 'DRAM' else lv} update": M.MeasuredPoint("u", 1, bw, 1.0) for lv, bw in roofs.items()}
+    ms.update({f"gemm {dt}": M.MeasuredPoint(f"gemm {dt}", v, 1, 1.0) for dt, v in peaks.items()})
+    plat = _machine.platform_from(ms, "fake", "fake", "CPU")
+    return M.MachineMeasurement(plat, ms, M.BlasInfo("x", "", 1), 2, VM, True, candidates=tuple(
+        m.replace(name=k) for k, m in ms.items()))
+
+
+def test_a_point_is_judged_against_the_roof_of_its_level_and_dtype():
+    m = _fake_machine()
+    assert dict(m.roofs) == {"cache": 2e11, "DRAM": 5e10} and m.platform.bandwidth == 5e10
+    dram = M.MeasuredPoint("d", flops=1e9, bytes=8e9, time_s=0.2, working_set_bytes=1e9, level="DRAM", dtype="fp64")
+    cache = dram.replace(level="cache")
+    assert m.attainable(dram) == pytest.approx(5e10 / 8) and m.attainable(cache) == pytest.approx(2e11 / 8)
+    assert m.ratio_to_roof(dram) == pytest.approx(5e9 / (5e10 / 8))
+    unknown = dram.replace(level="")                       # no level given: the DRAM roof, as the plot draws it
+    assert m.attainable(unknown) == m.attainable(dram)
+    dense = M.MeasuredPoint("g", flops=1e12, bytes=1e9, time_s=20.0, level="cache", dtype="fp64")
+    assert m.attainable(dense) == 1e11                     # its dtype's peak, not the platform's best (fp32)
+    assert m.attainable(dense.replace(dtype="")) == 2e11
+    assert m.bandwidth_at("cache") == 2e11 and m.bandwidth_at("DRAM") == m.bandwidth_at("") == 5e10
+    with pytest.raises(KeyError, match="L7"):
+        m.bandwidth_at("L7")
+
+
+def test_best_with_keeps_the_best_of_both_runs():
+    a = _fake_machine({"cache": 2e11, "DRAM": 4e10}, {"fp64": 1e11, "fp32": 1.5e11})
+    b = _fake_machine({"cache": 1e11, "DRAM": 5e10}, {"fp64": 0.5e11, "fp32": 2e11})
+    both = a.best_with(b)
+    assert dict(both.roofs) == {"cache": 2e11, "DRAM": 5e10}
+    assert both.peak("fp64") == 1e11 and both.peak("fp32") == 2e11 and both.platform.bandwidth == 5e10
+    assert len(both.candidates) == len(a.candidates) + len(b.candidates)
+    with pytest.raises(ValueError, match="other"):
+        a.best_with("b")
+
+
+def test_measured_point_level_and_working_set_are_checked():
+    with pytest.raises(KeyError, match="memory level"):
+        M.MeasuredPoint("x", 1, 1, 1.0, level="L7")
+    with pytest.raises(ValueError, match="working_set_bytes"):
+        M.MeasuredPoint("x", 1, 1, 1.0, working_set_bytes=-1)
+    assert M.MeasuredPoint("x", 1, 1, 1.0, dtype="float64").dtype == "fp64"
+    p = M.time_kernel(lambda: None, 1, 8, working_set_bytes=8, number=1, repeat=1)
+    assert (p.level, p.working_set_bytes) == ("cache", 8)
+    assert M.time_kernel(lambda: None, 1, 8, number=1, repeat=1).level == ""
+
+
+def test_standard_kernels_live_where_their_names_say(monkeypatch):
+    # shrink "DRAM-sized" to 3 MiB so the whole set runs in a moment; the sizing rules are what is checked
+    small = 3 * 2**20
+    monkeypatch.setattr(_system, "dram_sized_bytes", lambda caches=None: small)
+    monkeypatch.setattr(_kernels, "dram_sized_bytes", lambda caches=None: small)
+    monkeypatch.setattr(M, "time_gemm", M.time_gemm)
+    points = M.time_standard_kernels(quick=True)
+    names = [p.name for p in points]
+    assert len(names) == len(set(names)) == 10
+    for p in points:
+        assert p.level == M.memory_level(p.working_set_bytes), p.name   # the level its working set lives in
+        assert p.name.endswith(f"({p.level})") and p.level in p.notes, p.name
+        assert p.dtype == "fp64" and p.threads >= 1
+    by = {p.name.split(" n=")[0].split(" (")[0]: p for p in points}
+    for k in ("triad", "dot", "chain unfused", "chain fused"):
+        assert by[k].level == "DRAM" and by[k].working_set_bytes >= small, k
+    gemv = next(p for p in points if p.name.startswith("gemv"))
+    assert gemv.level == "DRAM" and gemv.working_set_bytes >= small
+    for k in ("python loop", "vectorised"):
+        assert by[k].level == "cache" and by[k].working_set_bytes <= M.cache_sized_bytes(), k
+    assert by["python loop"].intensity == by["vectorised"].intensity == 1 / 12
+    assert by["python loop"].working_set_bytes == by["vectorised"].working_set_bytes
+
+
+def test_default_sizes_are_dram_sized():
+    # the ready-made kernels' defaults (no n given) reach the DRAM size; computed, not run
+    dram = M.dram_sized_bytes()
+    for arrays in (1, 2, 3):
+        n = _kernels._dram_elements(arrays, "fp64")
+        assert arrays * n * 8 >= dram and arrays * (n - 1) * 8 < dram
+    m = math.isqrt(_kernels._dram_elements(1, "fp64") - 1) + 1
+    assert m * m * 8 >= dram

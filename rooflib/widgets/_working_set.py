@@ -59,7 +59,9 @@ def _frame(plat: Platform, caches: CacheInfo, threads: int, sizes: Sequence[int]
     p = measurements[ws]
     y = p.bandwidth * TRIAD_INTENSITY
     level = cache_level(ws, caches, threads)
-    cache_roofs = [c.value for c in plat.ceilings if c.kind == "memory"]
+    # the cache roofs: each measured memory level (rl.MemoryLevel) above DRAM, and any memory ceiling a
+    # hand-made Platform carries
+    cache_roofs = [lv.bandwidth for lv in plat.levels] + [c.value for c in plat.ceilings if c.kind == "memory"]
     ratio = p.bandwidth / plat.bandwidth
     fig = SvgFigure(t("working_set.alt", size=fmt_bytes(ws), level=level, bandwidth=fmt_bandwidth(p.bandwidth),
                       ratio=f"{ratio:.2f}", dram=fmt_bandwidth(plat.bandwidth)), style)
@@ -69,7 +71,7 @@ def _frame(plat: Platform, caches: CacheInfo, threads: int, sizes: Sequence[int]
     ax = roof_panel(fig, plat, xlim, (plat.bandwidth * xlim[0] / 3, plat.peak_flops_per_s * 3),
                     span=(0, half), ridge_label=False, title=t("working_set.roofline_title"))
     for v in cache_roofs:
-        draw_roof(fig, ax, plat.replace(bandwidth=v, ceilings=()), color="#555555", width=2, dash="8 6",
+        draw_roof(fig, ax, plat.replace(bandwidth=v, ceilings=(), levels=()), color="#555555", width=2, dash="8 6",
                   cls="rl-cache-roof")
     fig.marker(ax, TRIAD_INTENSITY, y, shape="diamond", color=_POINT, size=20, cls="rl-point",
                title=f"triad: {fmt_bandwidth(p.bandwidth)}")
@@ -105,8 +107,8 @@ def working_set_explorer(measured: MachineMeasurement | Platform, *, sizes: Sequ
                          style: Style = STYLE) -> Explorer:
     """Notebook 06: a slider over the triad's working-set size (bytes) that re-measures its bandwidth.
 
-    ``measured``: a MachineMeasurement (its platform and cache sizes are used) or an rl.Platform with a
-    ``"cache triad"`` memory ceiling. ``measure_fn(working_set_bytes) -> MeasuredPoint`` replaces the
+    ``measured``: a MachineMeasurement (its platform and cache sizes are used) or an rl.Platform whose
+    ``levels`` (or memory ceilings) give the cache roofs. ``measure_fn(working_set_bytes) -> MeasuredPoint`` replaces the
     real measurement (tests pass a fake). ``state``: ``level`` ("L1", "L2", "L3" or "DRAM"),
     ``bandwidth`` (bytes/s), ``flops_per_s``, ``ratio_to_dram`` and ``measurements`` (working set in
     bytes -> MeasuredPoint, every measurement so far).
