@@ -5,14 +5,14 @@ from __future__ import annotations
 import difflib
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from numbers import Real
 from urllib.parse import urlparse
 
 import numpy as np
 
 __all__ = ["positive", "nonnegative", "positive_int", "intensity_array", "unknown_name", "lookup_key", "is_url",
-           "CATALOGUE_NAME"]
+           "CATALOGUE_NAME", "index_catalogue"]
 
 CATALOGUE_NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 """How a catalogue entry is named: lowercase letters and digits in hyphenated words (``"h100-sxm"``)."""
@@ -22,6 +22,25 @@ def lookup_key(name: object) -> str:
     """The key every catalogue looks a spelling up by: lowercase letters and digits only
     (``"H100 SXM"`` -> ``"h100sxm"``, ``"NVLink 4"`` -> ``"nvlink4"``, ``"Llama-2-7B"`` -> ``"llama27b"``)."""
     return re.sub(r"[^a-z0-9]", "", str(name).lower())
+
+
+def index_catalogue(entries: Iterable[dict], kind: str, check: Callable[[dict], None]):
+    """(entries by canonical name, lookup key -> canonical name) for a catalogue's entries, each checked by
+    ``check``; a name given twice, or an alias that collides with another entry's spelling, is a ValueError."""
+    by_name: dict[str, dict] = {}
+    index: dict[str, str] = {}
+    for entry in entries:
+        check(entry)
+        name = entry["name"]
+        if name in by_name:
+            raise ValueError(f"{kind} name {name!r} appears twice")
+        by_name[name] = entry
+        for spelling in [name, *entry.get("aliases", [])]:
+            key = lookup_key(spelling)
+            if index.get(key, name) != name:
+                raise ValueError(f"alias {spelling!r} of {name!r} collides with {kind} {index[key]!r}")
+            index[key] = name
+    return by_name, index
 
 
 def is_url(value: object) -> bool:

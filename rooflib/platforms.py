@@ -23,7 +23,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from ._validate import CATALOGUE_NAME, is_url, lookup_key, unknown_name
+from ._validate import CATALOGUE_NAME, index_catalogue, is_url, lookup_key, unknown_name
 from .core import Ceiling, MemoryLevel, Platform
 from .units import normalise_dtype
 
@@ -93,20 +93,7 @@ def _load() -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
     """(entries by canonical name, lookup key -> canonical name), validated once per process."""
     text = resources.files("rooflib").joinpath("data", _DATA).read_text(encoding="utf-8")
     entries = tomllib.loads(text)["platform"]
-    by_name: dict[str, dict[str, Any]] = {}
-    index: dict[str, str] = {}
-    for entry in entries:
-        _check_entry(entry)
-        name = entry["name"]
-        if name in by_name:
-            raise ValueError(f"catalogue name {name!r} appears twice")
-        by_name[name] = entry
-        for spelling in [name, *entry.get("aliases", [])]:
-            key = lookup_key(spelling)
-            if index.get(key, name) != name:
-                raise ValueError(f"alias {spelling!r} of {name!r} collides with platform {index[key]!r}")
-            index[key] = name
-    return by_name, index
+    return index_catalogue(entries, "platform", _check_entry)
 
 
 def names() -> list[str]:

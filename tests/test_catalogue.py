@@ -404,3 +404,14 @@ def test_loader_rejects_an_uncited_figure():
         cat._check_entry({**bad, "name": "Toy GPU"})
     with pytest.raises(ValueError, match="default dtype"):
         cat._check_entry({**bad, "dtype": "bf16"})
+
+
+def test_one_index_for_every_catalogue_refuses_twins_and_colliding_aliases():
+    from rooflib._validate import index_catalogue
+
+    by_name, index = index_catalogue([{"name": "h100-sxm", "aliases": ["H100"]}], "platform", lambda e: None)
+    assert index == {"h100sxm": "h100-sxm", "h100": "h100-sxm"} and list(by_name) == ["h100-sxm"]
+    with pytest.raises(ValueError, match="platform name 'a' appears twice"):
+        index_catalogue([{"name": "a"}, {"name": "a"}], "platform", lambda e: None)
+    with pytest.raises(ValueError, match="alias 'A-1' of 'b' collides with link 'a1'"):
+        index_catalogue([{"name": "a1"}, {"name": "b", "aliases": ["A-1"]}], "link", lambda e: None)

@@ -20,7 +20,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from .._validate import CATALOGUE_NAME, is_url, lookup_key, nonnegative, positive, unknown_name
+from .._validate import CATALOGUE_NAME, index_catalogue, is_url, lookup_key, nonnegative, positive, unknown_name
 from ..units import eng
 
 __all__ = ["Link", "KINDS", "get", "names", "records", "table"]
@@ -119,20 +119,7 @@ def _build(entry: dict[str, Any]) -> Link:
 
 def load(text: str) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
     """(entries by canonical name, lookup key -> canonical name) from the TOML ``text``, every entry checked."""
-    by_name: dict[str, dict[str, Any]] = {}
-    index: dict[str, str] = {}
-    for entry in tomllib.loads(text).get("link", []):
-        check_entry(entry)
-        name = entry["name"]
-        if name in by_name:
-            raise ValueError(f"link name {name!r} appears twice")
-        by_name[name] = entry
-        for spelling in [name, *entry.get("aliases", [])]:
-            key = lookup_key(spelling)
-            if index.get(key, name) != name:
-                raise ValueError(f"alias {spelling!r} of {name!r} collides with link {index[key]!r}")
-            index[key] = name
-    return by_name, index
+    return index_catalogue(tomllib.loads(text).get("link", []), "link", check_entry)
 
 
 @lru_cache(maxsize=1)
