@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ._sandbox import SANDBOX_ROOT, bwrap_command, bwrap_executable, probe
+from ._sandbox import SANDBOX_ROOT, SANDBOX_TOP, bwrap_command, bwrap_executable, probe
 
 __all__ = ["MARKER", "Limits", "Run", "execute", "rooflib_dir"]
 
@@ -134,7 +134,7 @@ def execute(cells: Sequence[str], questions: Sequence[tuple[str, str]], *, cell_
     try:
         with open(report, "rb") as f:
             while True:
-                root = SANDBOX_ROOT.rsplit("/", 1)[0] if use_bwrap else tmp  # /tmp inside the sandbox
+                root = SANDBOX_TOP if use_bwrap else tmp  # the submission's private folders
                 grade_root = SANDBOX_ROOT if use_bwrap else tmp
                 job, boot, copies = _job(cells, questions, key, trigger, root, grade_root, cell_timeout, total_timeout,
                                          limits, hidden)

@@ -25,10 +25,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-__all__ = ["SANDBOX_ROOT", "BWRAP_ENV", "probe", "bwrap_command", "warning"]
+__all__ = ["SANDBOX_TOP", "SANDBOX_ROOT", "BWRAP_ENV", "probe", "bwrap_command", "warning"]
 
 BWRAP_ENV = "ROOFLIB_BWRAP"
-SANDBOX_ROOT = "/tmp/grade"  # where the job, boot file and report appear inside the sandbox
+SANDBOX_TOP = "/sandbox"  # the submission's private world inside the sandbox: work, home, tmp (a tmpfs)
+SANDBOX_ROOT = f"{SANDBOX_TOP}/grade"  # where the job, boot file and report appear inside the sandbox
 TMP_SIZE_BYTES = 512 * 2**20  # the sandbox's /tmp (private home, working folder, caches)
 
 
@@ -105,8 +106,12 @@ def bwrap_command(exe: str, rooflib_dir: Path, files: dict[str, int], report: Pa
     ``report`` is the one host file bound writable (at ``SANDBOX_ROOT/report``).
     """
     args = [exe, "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
-            "--hostname", "grader", *_system_binds(), *_python_binds(rooflib_dir),
+            "--hostname", "grader", *_system_binds(),
             "--dev", "/dev", "--proc", "/proc", "--size", str(TMP_SIZE_BYTES), "--tmpfs", "/tmp",
+            "--size", str(TMP_SIZE_BYTES), "--tmpfs", SANDBOX_TOP,
+            # after the private /tmp, so a course (or its venv) that lives under /tmp stays visible; the
+            # submission's own folders are under SANDBOX_TOP, which no course path can share
+            *_python_binds(rooflib_dir),
             "--dir", SANDBOX_ROOT, "--dir", workdir]
     for dest, fd in files.items():
         args += ["--file", str(fd), dest]
