@@ -301,15 +301,17 @@ def test_cli_unusable_arguments(tmp_path, args, words):
     assert r.returncode == 2 and words in r.stderr, r.stderr
 
 
-def test_sandbox_keeps_a_course_that_lives_under_tmp_visible_and_trusted():
+def test_sandbox_keeps_a_course_that_lives_under_tmp_visible_and_trusted(tmp_path):
     """CI clones the course into a fresh folder that may be under /tmp: the sandbox's private /tmp must not
     hide its venv or rooflib, and the submission's private folders must not contain them (else the library's
     own code looks like student code and an honest notebook is flagged)."""
     from rooflib.grade import _sandbox
 
-    args = _sandbox.bwrap_command("bwrap", Path("/tmp/course/rooflib"), {}, Path("/var/tmp/report"), "/sandbox/work",
-                                  {}, ["python"])
+    course = (tmp_path / "course" / "rooflib").resolve()
+    course.mkdir(parents=True)
+    assert str(course).startswith("/tmp/")
+    args = _sandbox.bwrap_command("bwrap", course, {}, Path("/var/tmp/report"), "/sandbox/work", {}, ["python"])
     tmpfs = args.index("/tmp", args.index("--tmpfs"))
-    bind = next(i for i in range(len(args) - 1) if args[i] == "--ro-bind" and args[i + 1] == "/tmp/course/rooflib")
+    bind = next(i for i in range(len(args) - 1) if args[i] == "--ro-bind" and args[i + 1] == str(course))
     assert tmpfs < bind
-    assert not "/tmp/course/rooflib/".startswith(_sandbox.SANDBOX_TOP.rstrip("/") + "/")
+    assert not (str(course) + "/").startswith(_sandbox.SANDBOX_TOP.rstrip("/") + "/")
