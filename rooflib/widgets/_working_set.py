@@ -13,7 +13,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from ..core import Platform
-from ..i18n import t
+from ..i18n import t, verdict
 from ..measure import CacheInfo, MachineMeasurement, MeasuredPoint, cache_info, default_threads, triad_bandwidth
 from ..plot import PALETTE
 from ..units import KiB, MiB, eng, fmt_bandwidth, fmt_bytes
@@ -64,7 +64,8 @@ def _frame(plat: Platform, caches: CacheInfo, threads: int, sizes: Sequence[int]
     cache_roofs = [lv.bandwidth for lv in plat.levels] + [c.value for c in plat.ceilings if c.kind == "memory"]
     ratio = p.bandwidth / plat.bandwidth
     fig = SvgFigure(t("working_set.alt", size=fmt_bytes(ws), level=level, bandwidth=fmt_bandwidth(p.bandwidth),
-                      ratio=f"{ratio:.2f}", dram=fmt_bandwidth(plat.bandwidth)), style)
+                      ratio=f"{ratio:.2f}", dram=fmt_bandwidth(plat.bandwidth),
+                      ridge=f"{plat.ridge_point:.3g}", verdict=verdict(plat.bound(TRIAD_INTENSITY))), style)
     half = fig.style.width / 2
     xlim = (0.01, max(100.0, plat.ridge_point * 30))
     top_bw = max([plat.bandwidth, *cache_roofs, p.bandwidth])
