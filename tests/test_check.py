@@ -561,7 +561,6 @@ NEAR_MISSES = (0.98, 1.02, 0.95, 1.05, 0.7, 1.3)
 def test_near_misses_are_not_called_slips_they_are_not(name):
     # ±2 %, ±5 %, ±30 %: no multiply-add, dtype, unit-prefix, binary-unit or reciprocal slip makes these ratios,
     # so each either passes or gets the plain "recheck" message, never a hint naming a slip
-    q = check.QUESTIONS[name]
     for f in NEAR_MISSES:
         x = float(expected(name)) * f
         r = check.evaluate(name, x)
