@@ -75,7 +75,7 @@ def _source_notebook(page: Path, root: Path) -> nbformat.NotebookNode | None:
     if len(rel.parts) < 2:
         return None
     stem = page.name.split(".")[0]
-    path = ROOT / rel.parts[-2] / f"{stem}.ipynb"
+    path = ROOT.joinpath(*rel.parts[:-1]) / f"{stem}.ipynb"   # zh/notebooks/... reads the zh notebook
     return nbformat.read(path, as_version=4) if path.exists() else None
 
 

@@ -10,6 +10,12 @@ verdict text, the batch control in 05 must change the numbers. A screenshot of e
 goes to build/screenshots/ (``make test`` prints the folder). Server and browser are always shut
 down, also when a test fails.
 
+The Chinese edition (``zh/notebooks/NN_*.ipynb``, tools/make_zh.py) gets the same checks in the same
+server, run side by side in one pass (one JupyterLab page, each notebook in a tab of its own, all kernels
+at once) to keep the time down; its screenshots are ``zh-NN_topic.png``. In each, the prose, the widgets' text and the
+explorers' SVG figures must be drawn in Chinese by a font that has the glyphs (Chromium's own account
+of the fonts it used, ``CSS.getPlatformFontsForNode``), not as empty boxes.
+
 Run it alone: ``.venv/bin/python -m pytest -m browser tests/test_browser.py``. It needs Debian's
 Chromium at /usr/bin/chromium (``tools/ensure_chromium.sh`` installs it; ``make test`` calls it).
 The helpers here (``lab_server``, ``chromium``, ``open_notebook``, ...) are reused by
@@ -49,6 +55,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # ROOFLAB_COURSE_DIR points the test at another course tree (a folder with notebooks/), for development.
 COURSE = Path(os.environ.get("ROOFLAB_COURSE_DIR", ROOT))
 NOTEBOOKS = sorted((COURSE / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+ZH_NOTEBOOKS = sorted((COURSE / "zh" / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 SCREENSHOTS = ROOT / "build" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -99,8 +106,9 @@ def free_port() -> int:
 
 
 def _copy_course(src: Path, dst: Path) -> None:
-    """Copy notebooks/ and exercises/ (the lecture notebooks link to ../exercises) to ``dst``."""
-    for sub in ("notebooks", "exercises"):
+    """Copy notebooks/ and exercises/ (the lecture notebooks link to ../exercises), and their zh editions,
+    to ``dst``."""
+    for sub in ("notebooks", "exercises", "zh/notebooks", "zh/exercises"):
         if (src / sub).is_dir():
             shutil.copytree(src / sub, dst / sub, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
 
@@ -291,14 +299,25 @@ _JS_WIDGETS = """(mime) => {
 
 def open_notebook(browser, lab: Lab, relpath: str, viewport=(1280, 900)):
     """A new page with ``relpath`` (e.g. ``notebooks/02_x.ipynb``) open and its kernel idle."""
+    page = start_notebook(browser, lab, relpath, viewport)
+    wait_ready(page, relpath)
+    return page
+
+
+def start_notebook(browser, lab: Lab, relpath: str, viewport=(1280, 900)):
+    """A new page that starts loading ``relpath`` (does not wait: see ``wait_ready``)."""
     page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]})
     page.set_default_timeout(30_000)
     page.goto(lab.notebook_url(relpath), wait_until="domcontentloaded")
+    return page
+
+
+def wait_ready(page, relpath: str, timeout_s: float = 90) -> None:
+    """Wait until ``relpath`` is open in ``page`` with an idle kernel; fold the left panel away."""
     wait_for(page, _JS_STATE, relpath, want=lambda s: s == "kernel idle", what=f"{relpath} open with an idle kernel",
-             timeout_s=90)
+             timeout_s=timeout_s)
     page.evaluate("""() => { const app = window.jupyterapp;
                      if (!app.shell.leftCollapsed) app.commands.execute('application:toggle-left-area'); }""")
-    return page
 
 
 def wait_for(page, js: str, arg=None, *, want, what: str, timeout_s: float = 60, every_s: float = 0.1):
@@ -314,9 +333,19 @@ def wait_for(page, js: str, arg=None, *, want, what: str, timeout_s: float = 60,
 
 def run_all(page, timeout_s: float = 120) -> dict:
     """Clear outputs, Run > Run All Cells (through the menu, as a person would) and wait until done."""
+    start_run_all(page)
+    return wait_run(page, timeout_s)
+
+
+def start_run_all(page) -> None:
+    """Clear outputs and choose Run > Run All Cells (through the menu, as a person would); do not wait."""
     page.evaluate("() => { window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs'); }")
     page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
     page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
+
+
+def wait_run(page, timeout_s: float = 120) -> dict:
+    """Wait until Run All is done (every cell ran, or one failed) and the kernel is idle."""
     return wait_for(page, _JS_RUN_STATE, want=lambda s: s["status"] == "idle" and (s["pending"] == 0 or s["failed"] > 0),
                     what="Run All to finish", timeout_s=timeout_s, every_s=0.2)
 
@@ -489,7 +518,7 @@ def test_lecture_notebooks_found():
     assert not missing, f"notebooks driven by hand are missing: {sorted(missing)}"
 
 
-def check_02_intensity_slider(page, nb: Path) -> None:
+def check_02_intensity_slider(page, nb: Path, prefix: str = "") -> None:
     """02: moving the intensity slider changes the plot and the verdict text."""
     slider = find_control(page, "rl-control-intensity", re.compile(r"intensity|FLOP\s*/\s*byte|^\s*I\b", re.I))
     before, after = move_until_changed(page, slider, need_text=True, need_figure=True)
@@ -497,10 +526,10 @@ def check_02_intensity_slider(page, nb: Path) -> None:
     assert after["figs"] != before["figs"], f"{nb.name}: moving the slider did not change the plot"
     assert before["text"].strip(), f"{nb.name}: no verdict text (HTML/Label widget) beside the slider"
     assert after["text"] != before["text"], f"{nb.name}: verdict text did not change: {before['text']!r}"
-    output_area(slider).screenshot(path=str(SCREENSHOTS / f"{nb.stem}.slider-moved.png"))
+    output_area(slider).screenshot(path=str(SCREENSHOTS / f"{prefix}{nb.stem}.slider-moved.png"))
 
 
-def check_05_batch(page, nb: Path) -> None:
+def check_05_batch(page, nb: Path, prefix: str = "") -> None:
     """05: changing the batch size changes the numbers shown."""
     control = find_control(page, "rl-control-batch", re.compile(r"batch", re.I))
     has_figure = bool(output_snapshot(control)["figs"])
@@ -509,7 +538,7 @@ def check_05_batch(page, nb: Path) -> None:
     assert numbers(after["text"]) != numbers(before["text"]), (
         f"{nb.name}: changing the batch size did not change the numbers: {before['text']!r}")
     assert after["figs"] != before["figs"], f"{nb.name}: changing the batch size did not redraw the plot"
-    output_area(control).screenshot(path=str(SCREENSHOTS / f"{nb.stem}.batch-changed.png"))
+    output_area(control).screenshot(path=str(SCREENSHOTS / f"{prefix}{nb.stem}.batch-changed.png"))
 
 
 # The two lessons driven by hand, by notebook stem (everything else is found by glob).
@@ -530,6 +559,174 @@ def test_notebook_runs_with_live_widgets(notebook_page):
                      f"screenshot {shot}")
     if nb.stem in INTERACTIONS:
         INTERACTIONS[nb.stem](page, nb)
+
+
+# ---- the Chinese edition -------------------------------------------------------------------
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+# Font families with Chinese glyphs (Debian's fonts-noto-cjk, and what Windows / macOS / other Linux have).
+CJK_FONT = re.compile(r"CJK|Source Han|Noto Sans SC|Noto Serif SC|WenQuanYi|Droid Sans Fallback|AR PL|PingFang|"
+                      r"Hiragino Sans GB|Heiti|Songti|STHeiti|Microsoft YaHei|SimSun|SimHei|DengXian", re.I)
+# What must be drawn in Chinese, by kind: the prose, the widgets' text, an explorer's SVG figure.
+CJK_KINDS = {
+    "prose": ".jp-MarkdownCell .jp-RenderedMarkdown",
+    "widget": ".jp-OutputArea-output .widget-label, .jp-OutputArea-output .widget-html-content, "
+              ".jp-OutputArea-output .rl-text, .jp-OutputArea-output .rl-verdict, .jp-OutputArea-output button",
+    "figure": ".jp-OutputArea-output .rl-figure svg",
+}
+
+# Mark the shown element of one kind whose own text has the most Chinese characters (data-rl-cjk="kind"),
+# scrolled into view (text out of view may not be laid out), so that Chromium can be asked which fonts
+# drew it; returns that text, or null when the kind shows no Chinese.
+_JS_MARK_CJK = r"""([kind, sel]) => {
+  const root = window.jupyterapp.shell.currentWidget.content.node, cjk = /[\u4e00-\u9fff]/g;
+  document.querySelectorAll('[data-rl-cjk]').forEach(el => el.removeAttribute('data-rl-cjk'));
+  const own = (el) => [...el.childNodes].filter(n => n.nodeType === 3).map(n => n.textContent).join('');
+  let best = null, most = 0;
+  for (const el of root.querySelectorAll(sel)) {
+    const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      const p = n.parentElement, count = (own(p).match(cjk) || []).length;
+      if (count > most && p.getClientRects().length && getComputedStyle(p).visibility !== 'hidden') {
+        best = p; most = count;
+      }
+    }
+  }
+  if (!best) return null;
+  best.setAttribute('data-rl-cjk', kind);
+  best.scrollIntoView({block: 'center'});
+  return own(best).trim();
+}"""
+
+
+def fonts_used(page, selector: str) -> list[dict]:
+    """The fonts Chromium drew the text of ``selector``'s element with ({familyName, glyphCount, ...}),
+    from the DevTools protocol (CSS.getPlatformFontsForNode): a glyph no font has would be counted
+    against the first font of the list (an empty box), so a Chinese font's count proves the glyphs."""
+    cdp = page.context.new_cdp_session(page)
+    try:
+        cdp.send("DOM.enable")
+        cdp.send("CSS.enable")
+        root = cdp.send("DOM.getDocument", {"depth": 0})["root"]["nodeId"]
+        node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
+        return cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"] if node else []
+    finally:
+        cdp.detach()
+
+
+def chinese_problems(page, name: str) -> tuple[dict, list[str]]:
+    """Which kinds (prose, widget, figure) show Chinese text, and each that is not drawn with a Chinese font."""
+    shown, problems = {}, []
+    for kind, sel in CJK_KINDS.items():
+        for _ in range(3):           # a widget may redraw (and drop the mark) just then: mark it again
+            text = page.evaluate(_JS_MARK_CJK, [kind, sel])
+            if text is None:
+                break
+            page.wait_for_timeout(150)
+            fonts = fonts_used(page, f'[data-rl-cjk="{kind}"]')
+            if fonts:
+                shown[kind] = text
+                cjk_glyphs = sum(f["glyphCount"] for f in fonts if CJK_FONT.search(f["familyName"]))
+                need = len(CJK.findall(text))
+                if cjk_glyphs < need:
+                    problems.append(f"{name}: {kind} text {text[:30]!r} ({need} Chinese characters) drawn with "
+                                    f"{[(f['familyName'], f['glyphCount']) for f in fonts]}: no Chinese font, "
+                                    "empty boxes")
+                break
+        else:
+            problems.append(f"{name}: Chromium reports no font for the {kind} text {text[:30]!r}")
+    return shown, problems
+
+
+# One JupyterLab page, every zh notebook in a tab of its own (opening JupyterLab once), run side by side.
+_JS_NB = """const nbw = (path) => [...window.jupyterapp.shell.widgets('main')]
+  .find(w => w.context && w.context.path === path && w.content && w.sessionContext);"""
+_JS_OPEN_ALL = "(paths) => { for (const path of paths) " \
+               "window.jupyterapp.commands.execute('docmanager:open', {path, factory: 'Notebook'}); }"
+# {path: "kernel idle" | what it waits for} for each path
+_JS_READY = "(paths) => { " + _JS_NB + """
+  return Object.fromEntries(paths.map(path => { const w = nbw(path);
+    if (!w) return [path, 'no tab'];
+    if (!w.context.isReady) return [path, 'document loading'];
+    const k = w.sessionContext.session && w.sessionContext.session.kernel;
+    if (!k) return [path, 'no kernel'];
+    return [path, k.connectionStatus === 'connected' ? 'kernel ' + k.status : 'kernel ' + k.connectionStatus]; })); }"""
+# Bring ``path``'s tab to the front; true once it is the current widget (so the notebook commands act on it).
+_JS_ACTIVATE = "(path) => { " + _JS_NB + """
+  const app = window.jupyterapp, w = nbw(path);
+  if (app.shell.currentWidget !== w) app.shell.activateById(w.id);
+  return app.shell.currentWidget === w; }"""
+_JS_RUN_CURRENT = """() => { const app = window.jupyterapp;
+  app.commands.execute('notebook:clear-all-cell-outputs'); app.commands.execute('notebook:run-all-cells'); }"""
+
+
+def activate(page, path: str) -> None:
+    wait_for(page, _JS_ACTIVATE, path, want=bool, what=f"{path} in front", timeout_s=10)
+
+
+@pytest.fixture(scope="module")
+def zh_page(lab, browser):
+    """One JupyterLab page with every zh lecture notebook open in a tab of its own, Run All started in each
+    at once (the kernels run side by side, JupyterLab loads once: the Chinese edition adds little time);
+    each test brings its notebook to the front and waits for it."""
+    paths = [f"zh/notebooks/{nb.name}" for nb in ZH_NOTEBOOKS]
+    page = start_notebook(browser, lab, paths[0])
+    try:
+        wait_ready(page, paths[0])
+        page.evaluate(_JS_OPEN_ALL, paths[1:])
+        started: list[str] = []
+        deadline = time.monotonic() + 180
+        while len(started) < len(paths):
+            states = page.evaluate(_JS_READY, [p for p in paths if p not in started])
+            for path in [p for p, state in states.items() if state == "kernel idle"]:
+                activate(page, path)
+                page.evaluate(_JS_RUN_CURRENT)
+                started.append(path)
+            if time.monotonic() > deadline:
+                with contextlib.suppress(Exception):
+                    page.screenshot(path=str(SCREENSHOTS / "zh.FAILED.png"))
+                raise AssertionError(f"zh notebooks not open with an idle kernel after 180 s: {states}\n"
+                                     f"{lab.log_tail()}")
+            time.sleep(0.2)
+        yield page
+    finally:
+        page.close()
+
+
+def test_zh_notebooks_found():
+    assert ZH_NOTEBOOKS, f"no zh lecture notebooks in {COURSE / 'zh' / 'notebooks'}: run tools/make_zh.py"
+
+
+@pytest.mark.parametrize("nb", ZH_NOTEBOOKS, ids=[f"zh-{p.stem}" for p in ZH_NOTEBOOKS])
+def test_zh_notebook_runs_with_live_widgets_in_chinese(zh_page, nb):
+    """The zh edition in JupyterLab: as the English one (Run All, live widgets, 02's slider and 05's batch by
+    hand), a screenshot zh-NN_topic.png, and its prose, widgets and explorer figures drawn in Chinese."""
+    page, name = zh_page, f"zh/notebooks/{nb.name}"
+    activate(page, name)
+    try:
+        state = wait_run(page, timeout_s=240)
+        errors = page.evaluate(_JS_ERRORS)
+        report = widget_report(page)
+        shown, problems = chinese_problems(page, name)
+        shot = screenshot(page, SCREENSHOTS / f"zh-{nb.stem}.png")
+        assert not errors, f"{name}: error output after Run All:\n" + "\n".join(errors)
+        assert state["pending"] == 0, f"{name}: {state['pending']} cells did not run"
+        bad = [r for r in report if r["rendered"] != r["expected"] or r["problems"]]
+        assert not bad, f"{name}: widgets not rendered live: {bad}; screenshot {shot}"
+        assert "prose" in shown, f"{name}: no Chinese text in the markdown cells"
+        if report:
+            assert "widget" in shown or "figure" in shown, f"{name}: its widgets show no Chinese text; screenshot {shot}"
+        assert not problems, "\n".join(problems) + f"\nscreenshot {shot}"
+        if nb.stem in INTERACTIONS:
+            INTERACTIONS[nb.stem](page, nb, "zh-")
+    except BaseException:
+        with contextlib.suppress(Exception):
+            screenshot(page, SCREENSHOTS / f"zh-{nb.stem}.FAILED.png")
+        raise
+    finally:
+        shutdown_kernel(page)          # frees the CPU for the notebooks still running
+        with contextlib.suppress(Exception):
+            page.evaluate("() => window.jupyterapp.shell.currentWidget.dispose()")
 
 
 # Static page: the widget views embedded in the page, how many rendered live, how many ipympl
@@ -567,7 +764,7 @@ def test_static_site_shows_widgets_offline(browser, tmp_path):
     import build_site
 
     site = tmp_path / "site"
-    build_site.build(site, quiet=True, src_root=COURSE)
+    build_site.build(site, quiet=True, src_root=COURSE, languages=("en",))   # zh pages: tests/test_a11y.py (axe)
     page = browser.new_page(viewport={"width": 1200, "height": 900})
     remote: list[str] = []
     page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(("file:", "data:"))

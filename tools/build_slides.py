@@ -19,6 +19,12 @@ Lecture mode, made to be projected (issue 16):
 
 reveal.js 4.0.2 (the version nbconvert's template targets), require.js, the widget manager and MathJax
 are local copies (tools/build_site.py fetches them from npm once), so the slides work offline.
+
+Both languages, as the static site: the Chinese edition (``zh/notebooks/``, tools/make_zh.py) becomes
+``zh/notebooks/NN_*.slides.html`` and ``zh/index.html``; every deck and index has a switch (top right,
+not printed) to the same deck in the other language; a lecture not translated yet gets a zh page that
+says so and links to the English deck. Decks set ``<html lang>`` ("en" / "zh-CN").
+
 Present live, widgets running: ``make present NB=02`` (tools/slides/present.py: Voilà in JupyterLab's server).
 
 Usage: python tools/build_slides.py [--execute] [--out DIR] [NN ...]
@@ -31,6 +37,7 @@ import contextlib
 import copy
 import html
 import os
+import posixpath
 import shutil
 import sys
 from collections.abc import Iterator
@@ -61,8 +68,10 @@ def check_metadata(nb: nbformat.NotebookNode, name: str) -> list[str]:
             problems.append(f"{name}: cell {i} has no metadata.slideshow.slide_type")
         elif st not in SLIDE_TYPES:
             problems.append(f"{name}: cell {i} has slide_type {st!r}, not one of {sorted(SLIDE_TYPES)}")
-    if nb.cells and nb.cells[0].get("metadata", {}).get("slideshow", {}).get("slide_type") != "slide":
-        problems.append(f"{name}: the first cell (the title) must be a 'slide'")
+    shown = [c for c in nb.cells if c.get("metadata", {}).get("slideshow", {}).get("slide_type") not in ("skip", "notes")]
+    if shown and shown[0].get("metadata", {}).get("slideshow", {}).get("slide_type") != "slide":
+        # (a zh notebook opens with a skipped note that says it is generated; its title comes next)
+        problems.append(f"{name}: the first cell shown (the title) must be a 'slide'")
     return problems
 
 
@@ -117,9 +126,15 @@ def _piece(cell: nbformat.NotebookNode, blocks: list[layout.Block], n: int, firs
     return part
 
 
-def _continued(heading: str) -> nbformat.NotebookNode:
+def language_of(nb: nbformat.NotebookNode) -> str:
+    """The notebook's language: ``metadata.rooflib.language`` (tools/make_zh.py sets "zh"), else English."""
+    lang = nb.get("metadata", {}).get("rooflib", {}).get("language", "en")
+    return lang if lang in build_site.LANGUAGES else "en"
+
+
+def _continued(heading: str, lang: str = "en") -> nbformat.NotebookNode:
     """A title for a slide the build split off: the heading above it (``"2 Glossary"``), "(continued)"."""
-    cell = nbformat.v4.new_markdown_cell(f"### {heading.split(' ', 1)[1]} (continued)")
+    cell = nbformat.v4.new_markdown_cell("### " + build_site.text("continued", lang, heading=heading.split(" ", 1)[1]))
     set_slide_type(cell, "subslide")
     return cell
 
@@ -135,6 +150,7 @@ def fit_slides(nb: nbformat.NotebookNode, budget: float = layout.BUDGET) -> int:
     rows are repeated. The code of a cell split between its input and outputs stays on the first part.
     """
     state = layout.widget_state(nb)
+    lang = language_of(nb)
     cells: list[nbformat.NotebookNode] = []
     used, heading, added, started = 0.0, "", 0, False
     for cell in nb.cells:
@@ -174,7 +190,7 @@ def fit_slides(nb: nbformat.NotebookNode, budget: float = layout.BUDGET) -> int:
             if n:
                 added += 1
                 if titles[n]:
-                    cells.append(_continued(titles[n]))
+                    cells.append(_continued(titles[n], lang))
                     set_slide_type(piece, "-")
                 else:
                     set_slide_type(piece, "subslide")
@@ -183,14 +199,42 @@ def fit_slides(nb: nbformat.NotebookNode, budget: float = layout.BUDGET) -> int:
     return added
 
 
-def convert(nb_path: Path, out_dir: Path) -> Path:
-    """One notebook -> ``out_dir/notebooks/NN_x.slides.html`` with local reveal.js and widget scripts."""
+# The language switch of a deck: a small link in the top right corner, above reveal.js, never printed.
+DECK_SWITCH_CSS = """<style id="rl-deck-lang">
+.rl-deck-lang { position: fixed; top: 8px; right: 12px; z-index: 40; padding: 2px 10px; border-radius: 4px;
+  font: 16px/1.4 system-ui, -apple-system, "Segoe UI", "Noto Sans CJK SC", sans-serif; color: #1f2937;
+  background: rgba(255, 255, 255, 0.85); border: 1px solid #9ca3af; text-decoration: none; }
+.rl-deck-lang:hover, .rl-deck-lang:focus { text-decoration: underline; }
+html.print-pdf .rl-deck-lang { display: none; }
+@media print { .rl-deck-lang { display: none; } }
+</style>"""
+
+
+def deck_path(stem: str, lang: str = "en") -> str:
+    """Where a deck lives in the slides folder: ``notebooks/NN_x.slides.html`` (``zh/notebooks/...`` in Chinese)."""
+    return f"{build_site.PREFIX[lang]}notebooks/{stem}.slides.html"
+
+
+def add_switch(page: str, site_path: str, lang: str) -> str:
+    """Give a deck its language switch (to ``site_path`` in the other language) and a link to it in its head."""
+    rel = "../" * site_path.count("/")
+    head = build_site.alternate_link(rel, site_path, lang) + DECK_SWITCH_CSS
+    page = page.replace("</head>", head + "\n</head>", 1)
+    return build_site.insert_nav(page, build_site.switch_link(rel, site_path, lang, cls="rl-deck-lang"))
+
+
+def convert(nb_path: Path, out_dir: Path, lang: str = "en", switch: bool = False) -> Path:
+    """One notebook -> ``out_dir/notebooks/NN_x.slides.html`` (``out_dir/zh/notebooks/...`` for ``lang`` "zh")
+    with local reveal.js and widget scripts, ``<html lang>`` and (``switch``) the language switch."""
     from nbconvert import SlidesExporter
     from nbconvert.preprocessors import TagRemovePreprocessor
 
+    site_path = deck_path(nb_path.stem, lang)
+    rel = "../" * site_path.count("/")
     exporter = SlidesExporter(template_name=TEMPLATE, extra_template_basedirs=[str(SLIDES_DIR / "templates")])
-    build_site.configure_exporter(exporter, "../")
-    exporter.reveal_url_prefix = "../static/vendor/reveal.js"
+    exporter.language_code = lang
+    build_site.configure_exporter(exporter, rel)
+    exporter.reveal_url_prefix = f"{rel}static/vendor/reveal.js"
     exporter.reveal_theme = "white"   # its fonts are local (simple/league load Google Fonts)
     exporter.reveal_transition = "none"
     exporter.reveal_width, exporter.reveal_height = str(WIDTH), str(HEIGHT)
@@ -200,32 +244,56 @@ def convert(nb_path: Path, out_dir: Path) -> Path:
     nb = remove_cells(nbformat.read(nb_path, as_version=4))
     fit_slides(nb)
     resources = {"metadata": {"name": nb_path.stem},
-                 "rooflab": {"static_url": "../static/", "width": WIDTH, "height": HEIGHT}}
+                 "rooflab": {"static_url": f"{rel}static/", "width": WIDTH, "height": HEIGHT}}
     body, _ = exporter.from_notebook_node(nb, resources=resources)
-    body = build_site.add_local_widget_config(body, "../")
+    body = build_site.html_lang(body, lang)
+    body = build_site.add_local_widget_config(body, rel)
     body = alt_text.postprocess(body, nb)
-    css = '<link rel="stylesheet" href="../static/rooflab-slides.css">'
+    css = f'<link rel="stylesheet" href="{rel}static/rooflab-slides.css">'
     body = body.replace("</head>", css + "\n</head>", 1)   # after the theme, so ours wins
-    dest = out_dir / "notebooks" / f"{nb_path.stem}.slides.html"
+    if switch:
+        body = add_switch(body, site_path, lang)
+    dest = out_dir / site_path
     dest.parent.mkdir(parents=True, exist_ok=True)
     dest.write_text(body, encoding="utf-8")
     return dest
 
 
-def index_page(entries: list[build_site.Entry]) -> str:
-    items = "\n".join(f'<li><a href="notebooks/{e.stem}.slides.html"><strong>{html.escape(e.title)}</strong></a>'
-                      f'<div class="rl-sub">{html.escape(e.subtitle)}</div></li>' for e in entries)
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{build_site.SITE_TITLE} slides</title>
-<link rel="stylesheet" href="static/site.css"></head><body>
-<main class="rl-index"><h1>{build_site.SITE_TITLE}: slides</h1>
-<p>One deck per lecture. Arrow keys or space to move, <kbd>s</kbd> for the speaker view (the notes),
-<kbd>Esc</kbd> for the overview, <kbd>f</kbd> for full screen. Add <code>?print-pdf</code> to a deck's
-address to print it (one slide per page). Generated by tools/build_slides.py; do not edit.</p>
-<ol>
-{items}
-</ol></main></body></html>
-"""
+def index_page(entries: list[build_site.Entry], switch: bool = False) -> str:
+    """The slides' contents page of one language (``index.html``, ``zh/index.html``)."""
+    lang = entries[0].lang if entries else "en"
+    home = f"{build_site.PREFIX[lang]}index.html"
+    rel = "../" * home.count("/")
+    t = build_site.text
+
+    def href(e: build_site.Entry) -> str:
+        return posixpath.relpath(deck_path(e.stem, lang if e.translated else "en"), posixpath.dirname(home) or ".")
+
+    items = "\n".join(
+        f'<li id="lecture-{e.stem[:2]}"><a href="{href(e)}"><strong>{html.escape(e.title)}</strong></a>'
+        + ("" if e.translated else f' <span class="rl-note">{html.escape(t("not_translated", lang))}</span>')
+        + f'<div class="rl-sub">{html.escape(e.subtitle)}</div></li>' for e in entries)
+    title = t("slides_title", lang, title=build_site.SITE_TITLE)
+    nav = (f'<nav class="rl-nav" aria-label="{html.escape(t("nav_label", lang))}"><a class="rl-home" href="index.html">'
+           f'{html.escape(title)}</a>{build_site.switch_link(rel, home, lang) if switch else ""}</nav>')
+    main = (f"<h1>{html.escape(title)}</h1>\n<p>{t('slides_intro', lang)} "
+            f"{html.escape(t('generated', lang, tool='tools/build_slides.py'))}</p>\n<ol>\n{items}\n</ol>")
+    return build_site.page_shell(lang, rel, title, nav, main, build_site.alternate_link(rel, home, lang) if switch else "")
+
+
+def notice_page(entry: build_site.Entry) -> str:
+    """The zh page of a lecture not translated yet: it says so and links to the English deck."""
+    site_path = deck_path(entry.stem, entry.lang)
+    rel = "../" * site_path.count("/")
+    t = build_site.text
+    nav = (f'<nav class="rl-nav" aria-label="{html.escape(t("nav_label", entry.lang))}"><a class="rl-home" '
+           f'href="{rel}{build_site.PREFIX[entry.lang]}index.html">'
+           f'{html.escape(t("slides_title", entry.lang, title=build_site.SITE_TITLE))}</a>'
+           f'{build_site.switch_link(rel, site_path, entry.lang)}</nav>')
+    main = (f'<h1 lang="en">{html.escape(entry.title)}</h1>\n<p class="rl-notice">'
+            f'{html.escape(t("not_translated_page", entry.lang))} <a href="{rel}{deck_path(entry.stem)}" hreflang="en">'
+            f'{html.escape(t("read_english", entry.lang))}</a></p>')
+    return build_site.page_shell(entry.lang, rel, entry.title, nav, main, build_site.alternate_link(rel, site_path, entry.lang))
 
 
 def selected(stem: str, only: list[str] | None) -> bool:
@@ -240,14 +308,15 @@ def prepare_sources(execute: bool, src_root: Path, only: list[str] | None = None
         return src_root
     work = work or ROOT / "build" / "slides-src"
     shutil.rmtree(work, ignore_errors=True)
-    for sub in ("notebooks", "exercises"):
+    for sub in build_site.SOURCE_FOLDERS:
         if (src_root / sub).is_dir():
             shutil.copytree(src_root / sub, work / sub, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
     with projector_style(work):
-        for nb in sorted((work / "notebooks").glob("[0-9][0-9]_*.ipynb")):
-            if selected(nb.stem, only):
-                print(f"build_slides: executing {nb.relative_to(work)} (projector style)", flush=True)
-                build_site.execute_for_site(nb)
+        for lang in build_site.LANGUAGES:
+            for nb in sorted((work / build_site.PREFIX[lang] / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+                if selected(nb.stem, only):
+                    print(f"build_slides: executing {nb.relative_to(work)} (projector style)", flush=True)
+                    build_site.execute_for_site(nb)
     return work
 
 
@@ -282,10 +351,13 @@ def build(out: Path, *, execute: bool = False, src_root: Path = ROOT, strict: bo
     limits the build to those lectures; ``work`` is where the executed copy goes (build/slides-src).
     """
     src = prepare_sources(execute, src_root, only, work)
-    entries = [e for e in build_site.course_entries(src) if selected(e.stem, only)]
-    if not entries:
+    langs = build_site.languages_of(src)
+    switch = len(langs) > 1
+    editions = {lang: [e for e in build_site.course_entries(src, lang) if selected(e.stem, only)] for lang in langs}
+    if not editions["en"]:
         raise SystemExit(f"build_slides: no lecture notebooks in {src / 'notebooks'}")
-    problems = [p for e in entries for p in check_metadata(nbformat.read(e.source, as_version=4), e.source.name)]
+    problems = [p for entries in editions.values() for e in entries if e.translated
+                for p in check_metadata(nbformat.read(e.source, as_version=4), _rel(e.source, src))]
     if problems and strict:
         raise SystemExit("build_slides: slide metadata missing or wrong:\n  " + "\n  ".join(problems))
     shutil.rmtree(out, ignore_errors=True)
@@ -294,15 +366,30 @@ def build(out: Path, *, execute: bool = False, src_root: Path = ROOT, strict: bo
     for name in STATIC_FILES:
         shutil.copy2(SLIDES_DIR / name, out / "static" / name)
     build_site.install_vendor(out / "static", reveal=True)
-    decks = [convert(e.source, out) for e in entries]
+    decks = []
+    for lang, entries in editions.items():
+        for e in entries:
+            if e.translated:
+                decks.append(convert(e.source, out, lang, switch))
+            else:               # not translated yet: a page that says so, and links to the English deck
+                (out / deck_path(e.stem, lang)).parent.mkdir(parents=True, exist_ok=True)
+                (out / deck_path(e.stem, lang)).write_text(notice_page(e), encoding="utf-8")
     copied: set[str] = set()
     for deck in decks:      # links between lectures go to their decks; linked exercise files are copied
         rel = deck.relative_to(out).as_posix()
         deck.write_text(build_site.rewrite_links(deck.read_text(encoding="utf-8"), rel, out, src, copied,
                                                  page_suffix=".slides.html"), encoding="utf-8")
         print(f"build_slides: {rel}", flush=True)
-    (out / "index.html").write_text(index_page(entries), encoding="utf-8")
+    for lang, entries in editions.items():
+        (out / build_site.PREFIX[lang] / "index.html").write_text(index_page(entries, switch), encoding="utf-8")
     return out / "index.html"
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.name
 
 
 def main(argv: list[str] | None = None) -> int:
