@@ -5,6 +5,7 @@ device or several. Notebooks 05 and 07."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any, Literal
 
 import numpy as np
@@ -163,6 +164,18 @@ def generate(model: str | LLMConfig, platform: str | Platform, prompt_len: int, 
                           devices=pre.devices, cached_len=int(pre.options["past_len"]))
 
 
+def boundary(holds: Callable[[int], bool], lo: int, hi: int) -> int:
+    """The largest whole number in [lo, hi) where ``holds`` is True, for a ``holds`` that is True at ``lo``,
+    False at ``hi`` and flips once in between (bisection: about log2(hi - lo) calls)."""
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if holds(mid):
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
 def critical_batch_size(model: str | LLMConfig, platform: str | Platform, seq_len: int = 1024, *, w_bits: int = 16,
                         a_bits: int = 16, kv_bits: int = 16, max_search: int = 2**24, **kwargs: Any) -> int | float:
     """Smallest decode batch at which the linear layers, taken together, are compute-bound. Notebooks 05, 07.
@@ -192,13 +205,7 @@ def critical_batch_size(model: str | LLMConfig, platform: str | Platform, seq_le
         if hi > limit:
             return math.inf
     lo = first - 1 if hi == first else hi // 2  # not compute-bound at lo (or lo is below the first batch)
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        if compute_bound(mid):
-            hi = mid
-        else:
-            lo = mid
-    return hi
+    return boundary(lambda b: not compute_bound(b), lo, hi) + 1
 
 
 def memory_budget(platform: str | Platform, memory_utilization: float = 1.0, reserve_bytes: float = 0.0) -> float:
@@ -243,10 +250,4 @@ def max_batch(model: str | LLMConfig, platform: str | Platform, seq_len: int, ph
         lo, hi = hi, hi * 2
         if hi > 2**40:
             raise ValueError("max_batch did not converge: the footprint does not grow with batch")
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        if fits(mid):
-            lo = mid
-        else:
-            hi = mid
-    return lo
+    return boundary(fits, lo, hi)

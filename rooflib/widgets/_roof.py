@@ -58,24 +58,21 @@ def roof_panel(fig: SvgFigure, platform: Platform, xlim: tuple[float, float], yl
         hatch = "rl-hatch-" + hashlib.sha1(fig.alt.encode()).hexdigest()[:10]   # ids unique per figure on a page
         fig.defs(svg_hatch_defs(hatch))
         r = min(max(ridge, lo), hi)
-        if r > lo:
-            xs, ys = roof_corners(platform, (lo, r))
-            fig.polygon(ax, [lo, *xs, r], [floor, *ys, floor], fill=MEMORY_COLOR, opacity=REGION_ALPHA,
-                        cls="rl-region-memory")
-            fig.polygon(ax, [lo, *xs, r], [floor, *ys, floor], fill=svg_hatch_fill("memory", hatch), opacity=1,
-                        cls="rl-hatch-memory")
-            if ax.x(r) - ax.x(lo) > 170:
-                fig.text(ax.x(lo) + 10, ax.box[1] + ax.box[3] - 10, t("roof.region_memory"), color=MEMORY_COLOR,
-                         weight="bold", cls="rl-region-label")
-        if r < hi:
-            xs, ys = roof_corners(platform, (r, hi))
-            fig.polygon(ax, [r, *xs, hi], [floor, *ys, floor], fill=COMPUTE_COLOR, opacity=REGION_ALPHA,
-                        cls="rl-region-compute")
-            fig.polygon(ax, [r, *xs, hi], [floor, *ys, floor], fill=svg_hatch_fill("compute", hatch), opacity=1,
-                        cls="rl-hatch-compute")
-            if ax.x(hi) - ax.x(r) > 170:
-                fig.text(ax.x(hi) - 10, ax.box[1] + ax.box[3] - 10, t("roof.region_compute"), color=COMPUTE_COLOR,
-                         weight="bold", anchor="end", cls="rl-region-label")
+        # the sloped (memory-bound) region left of the ridge, the flat (compute-bound) one right of it:
+        # colour, hatch and a label where it has room
+        for kind, a, b, color, label, label_x, anchor in (
+                ("memory", lo, r, MEMORY_COLOR, t("roof.region_memory"), ax.x(lo) + 10, "start"),
+                ("compute", r, hi, COMPUTE_COLOR, t("roof.region_compute"), ax.x(hi) - 10, "end")):
+            if a >= b:
+                continue
+            xs, ys = roof_corners(platform, (a, b))
+            fig.polygon(ax, [a, *xs, b], [floor, *ys, floor], fill=color, opacity=REGION_ALPHA,
+                        cls=f"rl-region-{kind}")
+            fig.polygon(ax, [a, *xs, b], [floor, *ys, floor], fill=svg_hatch_fill(kind, hatch), opacity=1,
+                        cls=f"rl-hatch-{kind}")
+            if ax.x(b) - ax.x(a) > 170:
+                fig.text(label_x, ax.box[1] + ax.box[3] - 10, label, color=color,
+                         weight="bold", anchor=anchor, cls="rl-region-label")
     if lo < ridge < hi:
         fig.line(ax, [ridge, ridge], [floor, pi], color="#555555", width=1.5, dash="6 5", cls="rl-ridge-line")
     draw_roof(fig, ax, platform)
