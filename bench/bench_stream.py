@@ -41,19 +41,19 @@ SOURCE = HERE / "stream_triad.c"
 GOAL = 0.15
 
 
-def compile_c(workdir: Path) -> Path:
-    """Build stream_triad.c; returns the executable. Tries -march=native first, then without."""
+def compile_c(workdir: Path, source: Path = SOURCE) -> Path:
+    """Build a C file of bench/ (default stream_triad.c); returns the executable. Tries -march=native first."""
     gcc = shutil.which("gcc")
     if gcc is None:
-        raise SystemExit("bench_stream: gcc not found; install gcc to run the C side of the comparison")
-    exe = workdir / "stream_triad"
+        raise SystemExit("bench: gcc not found; install gcc to run the C side of the comparison")
+    exe = workdir / source.stem
     for extra in (["-march=native"], []):
-        cmd = [gcc, "-O3", "-fopenmp", *extra, str(SOURCE), "-o", str(exe)]
+        cmd = [gcc, "-O3", "-fopenmp", *extra, str(source), "-o", str(exe)]
         result = subprocess.run(cmd, capture_output=True, text=True)
         if result.returncode == 0:
-            print("compiled: gcc -O3 -fopenmp", *extra, "stream_triad.c")
+            print("compiled: gcc -O3 -fopenmp", *extra, source.name)
             return exe
-    raise SystemExit(f"bench_stream: gcc failed:\n{result.stderr}")
+    raise SystemExit(f"bench: gcc failed on {source.name}:\n{result.stderr}")
 
 
 def run_c(exe: Path, kernel: str, n: int, threads: int, ntimes: int) -> float:

@@ -4,7 +4,7 @@ counting, plots, widgets, measurement and exercise checking. ``import rooflib as
 Conventions: a FLOP is one add or one multiply (an FMA is 2); bytes are bytes moved to or from
 memory; SI units in values (FLOP/s, bytes/s, seconds); 1 GB = 1e9 bytes.
 
-The heavier submodules and packages (``plot``, ``cnn``, ``llm``, ``comm``, ``moves``, ``measure``,
+The heavier submodules and packages (``plot``, ``hierarchy``, ``cnn``, ``llm``, ``comm``, ``moves``, ``measure``,
 ``widgets``, ``check``, ``grade``, ``i18n``) load on first use, so ``import rooflib`` stays quick and does not
 import matplotlib. CONTRIBUTING.md describes the layout: one job per module, packages where a topic
 has several.
@@ -16,7 +16,7 @@ from typing import Any
 from . import kernels, platforms, units
 from .core import Ceiling, Platform, Workload, attainable, ridge_point
 
-_LAZY = ("plot", "palette", "cnn", "llm", "comm", "moves", "measure", "widgets", "check", "grade", "i18n")
+_LAZY = ("plot", "palette", "hierarchy", "cnn", "llm", "comm", "moves", "measure", "widgets", "check", "grade", "i18n")
 
 __all__ = ["Ceiling", "Platform", "Workload", "attainable", "ridge_point", "kernels", "platforms", "units",
            *_LAZY]

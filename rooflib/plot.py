@@ -9,6 +9,7 @@ never the region colours), ``fmt_intensity_tick``. Ceilings are drawn under the 
 when a figure is drawn, not when this module is imported. Nothing here changes matplotlib's
 global state: every style choice is passed to the artist. ``show(fig)`` displays a figure with its alt
 text (``describe(fig)``: the platforms, ridge points and verdicts), which the site and the slides use.
+``hierarchical_roofline`` draws one kernel against the roof of every memory level (notebook 06).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 __all__ = ["roofline", "describe", "show", "move_arrow",
-           "roof_curve", "intensity_range", "fmt_intensity_tick", "level_roofs",
+           "roof_curve", "intensity_range", "fmt_intensity_tick", "level_roofs", "hierarchical_roofline",
            "MEMORY_COLOR", "COMPUTE_COLOR", "PALETTE", "REGION_ALPHA", "BEFORE_COLOR", "AFTER_COLOR"]
 
 # The course's colours live in rl.palette, chosen (and tested) to stay distinct for colour-blind learners;
@@ -126,7 +127,6 @@ def roofline(platforms: Platform | str | Iterable[Platform | str], workloads: It
       picture). Axes use engineering notation: x in FLOP/byte, y in FLOP/s. Returns the Axes.
     """
     from matplotlib.colors import to_rgba
-    from matplotlib.ticker import EngFormatter, FuncFormatter, LogLocator
 
     if scale not in ("log", "linear"):
         raise ValueError(f"scale must be 'log' or 'linear', got {scale!r}")
@@ -185,23 +185,33 @@ def roofline(platforms: Platform | str | Iterable[Platform | str], workloads: It
                         **font_kwargs(label))
 
     top = max([p.peak_flops_per_s for p in plats]) * (3 if log else 1.25)
+    _finish_axes(ax, (lo, hi), (floor, top), log, "axis.intensity", title,
+                 legend and legend_kwargs("small", *(p.display_name for p in plats)))
+    ax.rl_alt = _roofline_alt(plats, points, title)     # what describe() says about this panel (alt text)
+    return ax
+
+
+def _finish_axes(ax: Axes, xlim: tuple[float, float], ylim: tuple[float, float], log: bool, xlabel: str,
+                 title: str | None, legend: dict[str, Any] | bool) -> None:
+    """Scales, limits, tick formats (x in FLOP/byte, y in FLOP/s), axis labels (``xlabel``: a message key), grid,
+    title and legend (``legend``: legend_kwargs, or False for none) of a roofline panel."""
+    from matplotlib.ticker import EngFormatter, FuncFormatter, LogLocator
+
     if log:
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.xaxis.set_major_locator(LogLocator(base=10))
         ax.xaxis.set_major_formatter(FuncFormatter(fmt_intensity_tick))
-    ax.set_xlim(lo, hi)
-    ax.set_ylim(floor, top)
+    ax.set_xlim(*xlim)
+    ax.set_ylim(*ylim)
     ax.yaxis.set_major_formatter(EngFormatter(unit="FLOP/s"))
-    ax.set_xlabel(figure_text("axis.intensity"), **font_kwargs())
+    ax.set_xlabel(figure_text(xlabel), **font_kwargs())
     ax.set_ylabel(figure_text("axis.performance"), **font_kwargs())
     ax.grid(True, which="major", alpha=0.3)
     if title is not None:
         ax.set_title(title, **font_kwargs(title))
     if legend:
-        ax.legend(loc="lower right", **legend_kwargs("small", *(p.display_name for p in plats)))
-    ax.rl_alt = _roofline_alt(plats, points, title)     # what describe() says about this panel (alt text)
-    return ax
+        ax.legend(loc="lower right", **legend)
 
 
 def _roofline_alt(plats: list[Platform], points: list[tuple[str, float, float | None]], title: str | None) -> str:
@@ -230,7 +240,7 @@ def describe(fig: Figure) -> str:
                     if legend else ""]
             text = "; ".join(b for b in bits if b)
         if text:
-            parts.append(text if text.endswith(".") else text + ".")
+            parts.append(text if text.endswith((".", "。")) else text + ".")    # a Chinese full stop ends one too
     return " ".join(parts)
 
 
@@ -288,4 +298,53 @@ def move_arrow(ax: Axes, platform: Platform | str, before: Any, after: Any, *, l
     if label:
         ax.annotate(label, b, textcoords="offset points", xytext=(8, -14), fontsize="small", color="#444444",
                     gid="move-label", **font_kwargs(label))
+    return ax
+
+
+_LEVEL_STYLES = ("-", "--", "-.", ":")   # each level a line style as well as a colour
+
+
+def hierarchical_roofline(result: Any, ax: Axes | None = None, *, title: str | None = None,
+                          legend: bool = True) -> Axes:
+    """Draw a hierarchical roofline (an ``rl.hierarchy.hierarchical`` result): the peak π, one roof per memory
+    level (L1, L2, LLC, DRAM; each in its own colour and line style), and the kernel once per level, at that
+    level's intensity on that level's roof. The lowest of those points binds: it is drawn larger and labelled,
+    with a dashed line at its height. Notebook 06. Returns the Axes."""
+
+    tr, plat = result.traffic, result.platform
+    levels = list(tr.levels)
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        _, ax = plt.subplots(figsize=(7, 4.5), layout="constrained")
+    intens = [tr.intensity(lv) for lv in levels]
+    ridges = [plat.peak_flops_per_s / result.bandwidth(lv) for lv in levels]
+    lo, hi = min(intens + ridges) / 4, max(intens + ridges) * 4
+    x = np.logspace(np.log10(lo), np.log10(hi), 400)
+    floor = min(result.bandwidth(lv) * lo for lv in levels) / 2
+    ax.axhline(plat.peak_flops_per_s, color="black", lw=2.2, gid="peak",
+               label=figure_text("plot.peak", peak=fmt_flops(plat.peak_flops_per_s)))
+    binding = result.binding
+    for i, (lv, inten) in enumerate(zip(levels, intens)):
+        color, bw = PALETTE[i % len(PALETTE)], result.bandwidth(lv)
+        ax.plot(x, np.minimum(plat.peak_flops_per_s, bw * x), color=color, lw=1.8, ls=_LEVEL_STYLES[i % 4],
+                gid=f"level-roof-{lv}", label=figure_text("plot.level_roof_bw", name=lv, bandwidth=fmt_bandwidth(bw)))
+        y = result.roof(lv)
+        ax.plot([inten, inten], [floor, y], ls=":", lw=1, color=color, gid=f"dropline-{lv}")
+        binds = lv == binding
+        ax.plot([inten], [y], "o", ms=11 if binds else 7, color=color, mec="black", mew=1.6 if binds else 0.6,
+                gid=f"point-{lv}")
+        ax.annotate(f"I_{lv} = {inten:.3g}", (inten, y), textcoords="offset points", xytext=(6, -14 - 10 * (i % 2)),
+                    fontsize="small", color=color, gid=f"point-label-{lv}")
+    best = result.attainable_flops_per_s
+    ax.axhline(best, color="#444444", lw=1, ls="--", gid="binding-line")
+    who = figure_text("plot.compute_binds") if binding == "compute" else figure_text("plot.level_binds", level=binding)
+    ax.annotate(f"{who}: {fmt_flops(best)}", (lo, best), textcoords="offset points", xytext=(4, -4), va="top",
+                fontsize="small", color="#444444", gid="binding-label", **font_kwargs())
+    _finish_axes(ax, (lo, hi), (floor, plat.peak_flops_per_s * 3), True, "axis.intensity_level", title,
+                 legend and legend_kwargs("small"))
+    sep = t("plot.alt_sep")
+    ax.rl_alt = t("plot.alt_hierarchy", kernel=tr.name, peak=fmt_flops(plat.peak_flops_per_s), levels=sep.join(
+        t("plot.alt_level", level=lv, intensity=f"{inten:.3g}", bandwidth=fmt_bandwidth(result.bandwidth(lv)),
+          roof=fmt_flops(result.roof(lv))) for lv, inten in zip(levels, intens)), binds=who, best=fmt_flops(best))
     return ax

@@ -529,25 +529,37 @@ def check_02_intensity_slider(page, nb: Path, prefix: str = "") -> None:
     output_area(slider).screenshot(path=str(SCREENSHOTS / f"{prefix}{nb.stem}.slider-moved.png"))
 
 
-def check_05_batch(page, nb: Path, prefix: str = "") -> None:
-    """05: changing the batch size changes the numbers shown."""
-    control = find_control(page, "rl-control-batch", re.compile(r"batch", re.I))
+def drive_numbers(page, nb: Path, css_class: str, label: str, what: str, shot: str, prefix: str = "") -> None:
+    """Move the control (class ``css_class``, else the description matching ``label``) until its output's text and
+    figure change: the numbers in the text must change and the figure must be redrawn; then a screenshot."""
+    control = find_control(page, css_class, re.compile(label, re.I))
     has_figure = bool(output_snapshot(control)["figs"])
     before, after = move_until_changed(page, control, need_text=True, need_figure=has_figure)
-    assert numbers(before["text"]), f"{nb.name}: no numbers in the batch widget's text: {before['text']!r}"
+    assert numbers(before["text"]), f"{nb.name}: no numbers in the {what} widget's text: {before['text']!r}"
     assert numbers(after["text"]) != numbers(before["text"]), (
-        f"{nb.name}: changing the batch size did not change the numbers: {before['text']!r}")
-    assert after["figs"] != before["figs"], f"{nb.name}: changing the batch size did not redraw the plot"
-    output_area(control).screenshot(path=str(SCREENSHOTS / f"{prefix}{nb.stem}.batch-changed.png"))
+        f"{nb.name}: changing the {what} did not change the numbers: {before['text']!r}")
+    assert after["figs"] != before["figs"], f"{nb.name}: changing the {what} did not redraw the plot"
+    output_area(control).screenshot(path=str(SCREENSHOTS / f"{prefix}{nb.stem}.{shot}.png"))
 
 
-# The two lessons driven by hand, by notebook stem (everything else is found by glob).
-INTERACTIONS = {"02_roofline_derived": check_02_intensity_slider, "05_llm_prefill_decode": check_05_batch}
+def check_04_tile(page, nb: Path, prefix: str = "") -> None:
+    """04: the tile slider of the optimisation explorer moves the arrow and changes the speed-up shown."""
+    drive_numbers(page, nb, "rl-control-tile", r"tile", "tile size", "tile-moved", prefix)
+
+
+def check_05_batch(page, nb: Path, prefix: str = "") -> None:
+    """05: changing the batch size changes the numbers shown and redraws the plot."""
+    drive_numbers(page, nb, "rl-control-batch", r"batch", "batch size", "batch-changed", prefix)
+
+
+# The lessons driven by hand, by notebook stem (everything else is found by glob).
+INTERACTIONS = {"02_roofline_derived": check_02_intensity_slider, "04_optimisation_directions": check_04_tile,
+                "05_llm_prefill_decode": check_05_batch}
 
 
 @pytest.mark.parametrize("notebook_page", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS], indirect=True)
 def test_notebook_runs_with_live_widgets(notebook_page):
-    """Run All: no errors, every widget live, a screenshot; then 02's slider and 05's batch by hand."""
+    """Run All: no errors, every widget live, a screenshot; then 02's slider, 04's tile and 05's batch by hand."""
     page, nb, state = notebook_page
     errors = page.evaluate(_JS_ERRORS)
     report = widget_report(page)

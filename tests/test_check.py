@@ -161,6 +161,17 @@ def test_wall_and_saturation_choices():
         check.evaluate("lt_first_limit", "a").message
 
 
+def test_binding_level_is_checked_against_a_hand_computation():
+    # L1 serves 2n³/2 + 2n³/32 elements: I_L1 = 2 / (1.0625 x 8) = 0.235 FLOP/byte, x 400 GB/s = 94.1 GFLOP/s < 150
+    assert expected("l2_intensity") == pytest.approx(2 / ((2 / 32 + 2 / 128) * 8))            # 3.2 FLOP/byte
+    assert expected("binding_level") == "l1" and expected("min_register_tile") == 4
+    assert check.evaluate("binding_level", "L1").passed and check.evaluate("binding_level", " l1 ").passed
+    r = check.evaluate("binding_level", "DRAM")
+    assert not r.passed and "L1 94.1 GFLOP/s" in r.message and "the lowest one binds" in r.message
+    r = check.evaluate("binding_level", "L5")
+    assert not r.passed and "'llc'" in r.message and "'compute'" in r.message        # names the choices
+
+
 def test_cnn_answers_use_rl_cnn():
     vgg = rl.cnn.vgg16()
     assert vgg.macs == 15_470_264_320  # torchvision's VGG16 MACs at 224x224
@@ -286,6 +297,11 @@ PLANTED = [
     ("lt_throughput_gain", lambda x: expected("lt_latency_cost"), "latency grows"),
     ("lt_latency_cost", lambda x: expected("lt_throughput_gain"), "throughput grows"),
     ("max_batch_fit", lambda x: (80e9 - 6_738_415_616 * 2) // (2 * 32 * 32 * 128 * 2 * 2048), "80 GiB"),
+    # issue 11: a hierarchical roofline, counted by hand (set 06)
+    ("l2_intensity", lambda x: 2 * 1024**3 / (2 * 1024**3 / 32 * 8), "L2 also serves C"),
+    ("l2_intensity", lambda x: 2 * 1024**3 / ((2 * 1024**3 / 128 + 2 * 1024**3 / 512) * 8), "tiles L1 holds"),
+    ("min_register_tile", lambda x: 2, "L1 still binds"),
+    ("min_register_tile", lambda x: 8, "smaller register tile"),
     # a reciprocal ratio is not told about FLOP/byte
     ("fusion_speedup", lambda x: 1 / x, "divide the other way round"),
     ("gqa_saving", lambda x: 1 / x, "divide the other way round"),

@@ -266,6 +266,7 @@ def test_rl_plot_roofline_draws_chinese_with_a_cjk_font_and_no_missing_glyph():
     assert {"访存受限", "计算受限"} <= set(legend)
     assert all(FONT in _families(t) for t in ax.get_legend().get_texts())
     assert "访存受限" in rl.plot.describe(ax.figure) and "屋脊点 20 FLOP/byte" in rl.plot.describe(ax.figure)
+    assert rl.plot.describe(ax.figure).endswith("。")                  # one full stop, not "。."
     _render(ax.figure)
 
 
@@ -420,3 +421,18 @@ def test_switching_to_chinese_and_back_leaves_english_byte_identical(tmp_path):
     i18n.set_language("en")
     assert _everything() == before
     assert grade.write_feedback([_set01_grade("en")], tmp_path / "b")[0].read_text(encoding="utf-8") == page_before
+
+
+def test_hierarchical_roofline_speaks_chinese():
+    from rooflib.core import MemoryLevel
+
+    i18n.set_language("zh")
+    plat = rl.Platform("toy", 150e9, 40e9, peaks={"fp64": 150e9}, dtype="fp64",
+                       levels=(MemoryLevel("L1", 400e9), MemoryLevel("L2", 200e9), MemoryLevel("LLC", 100e9)))
+    ax = rl.hierarchy.hierarchical(rl.hierarchy.blocked_gemm(1024, register_tile=2, l1_tile=32), plat).plot()
+    assert ax.get_xlabel().startswith("各层级的计算强度") and FONT in _families(ax.xaxis.label)
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "L1 屋顶，400 GB/s" in legend and all(FONT in _families(t) for t in ax.get_legend().get_texts())
+    text = rl.plot.describe(ax.figure)
+    assert "L1 是瓶颈" in text and text.endswith("。") and not text.endswith("。.")
+    _render(ax.figure)

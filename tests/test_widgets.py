@@ -608,7 +608,7 @@ def test_cache_level_boundaries():
     assert cache_level(64 * 1024, c, 2) == "L1"          # 32 KiB per core
     assert cache_level(64 * 1024 + 2, c, 2) == "L2"
     assert cache_level(2 * 2**20, c, 2) == "L2"
-    assert cache_level(2 * 2**20 + 2, c, 2) == "L3"
+    assert cache_level(2 * 2**20 + 2, c, 2) == "LLC"
     assert cache_level(32 * 2**20 + 1, c, 2) == "DRAM"
 
 

@@ -40,27 +40,32 @@ releases the GIL inside its loops), one contiguous slice each, like STREAM's Ope
 GPU: where PyTorch (with CUDA or ROCm) or CuPy can see a GPU, :func:`gpu` makes the same
 measurements there; otherwise it returns ``None`` and says why (:func:`gpu_backend`).
 
+The roof of every level, L1, L2, the last-level cache and DRAM (a hierarchical roofline, ``rl.hierarchy``):
+:func:`level_roofs` reads dot-product pairs sized for each level and returns a :class:`LevelRoofs` whose
+``.platform`` carries them as ``Platform.levels``.
+
 Layout: ``_system`` (machine facts, memory levels), ``_timing`` (the harness), ``_stream`` (STREAM),
 ``_kernels`` (ready-made measured kernels), ``_roofs`` (the candidates of each roof), ``_machine``
-(:func:`machine`), ``_gpu`` (the GPU path).
+(:func:`machine`), ``_levels`` (the roof of every level), ``_gpu`` (the GPU path).
 """
 
 from ._gpu import gpu, gpu_backend
+from ._levels import LevelRoofs, level_roofs, level_working_sets, time_level_read
 from ._kernels import (gemm_peak, time_dot, time_elementwise_fused, time_elementwise_unfused, time_gemm, time_gemv,
                        time_python_loop_triad, time_standard_kernels, time_triad)
 from ._machine import MachineMeasurement, machine
 from ._roofs import Candidate, measurement_plan, thread_configs
 from ._stream import STREAM_KERNELS, blocked_triad, stream, stream_counts, triad_bandwidth
-from ._system import (LEVELS, BlasInfo, CacheInfo, blas_info, cache_info, cache_sized_bytes, cpu_model,
+from ._system import (HIERARCHY, LEVELS, BlasInfo, CacheInfo, blas_info, cache_info, cache_sized_bytes, cpu_model,
                       default_threads, dram_sized_bytes, memory_level, physical_memory_bytes)
 from ._timing import MeasuredPoint, time_kernel
 
 __all__ = [
     # results
-    "MeasuredPoint", "MachineMeasurement", "BlasInfo", "CacheInfo", "Candidate",
+    "MeasuredPoint", "MachineMeasurement", "BlasInfo", "CacheInfo", "Candidate", "LevelRoofs",
     # machine facts and memory levels
     "cache_info", "blas_info", "cpu_model", "physical_memory_bytes", "default_threads",
-    "LEVELS", "memory_level", "dram_sized_bytes", "cache_sized_bytes",
+    "LEVELS", "HIERARCHY", "memory_level", "dram_sized_bytes", "cache_sized_bytes",
     # timing harness
     "time_kernel",
     # STREAM
@@ -70,4 +75,6 @@ __all__ = [
     "time_elementwise_fused", "time_python_loop_triad", "time_standard_kernels",
     # the whole machine (its candidates and thread counts), and the GPU
     "machine", "measurement_plan", "thread_configs", "gpu_backend", "gpu",
+    # the roof of every memory level (a hierarchical roofline, rl.hierarchy)
+    "level_roofs", "level_working_sets", "time_level_read",
 ]

@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from .._validate import nonnegative
 from ..units import GiB, KiB, MiB
 
-__all__ = ["BlasInfo", "CacheInfo", "LEVELS", "blas_info", "cache_info", "cache_sized_bytes", "cpu_model",
+__all__ = ["BlasInfo", "CacheInfo", "HIERARCHY", "LEVELS", "blas_info", "cache_info", "cache_sized_bytes", "cpu_model",
            "default_threads", "dram_sized_bytes", "memory_level", "physical_memory_bytes"]
 
-LEVELS = ("cache", "DRAM")   # the memory levels rl.measure measures a roof for, fastest first
+LEVELS = ("cache", "DRAM")   # the memory levels rl.measure.machine measures a roof for, fastest first
+HIERARCHY = ("L1", "L2", "LLC", "DRAM")   # the levels of a hierarchical roofline (rl.measure.level_roofs)
 DRAM_FACTOR = 4              # a DRAM-sized working set is at least 4x the last-level cache (STREAM's rule)
 
 

@@ -16,7 +16,7 @@ import numpy as np
 from .._validate import nonnegative, positive, positive_int, unknown_name
 from ..core import Workload
 from ..units import fmt_bandwidth, fmt_bytes, fmt_flops, fmt_intensity, fmt_time, normalise_dtype
-from ._system import LEVELS, memory_level
+from ._system import HIERARCHY, LEVELS, memory_level
 
 __all__ = ["MeasuredPoint", "best_time", "check_timing_args", "time_kernel"]
 
@@ -30,7 +30,7 @@ class MeasuredPoint:
     ``times_s`` holds every timed repetition (per call), ``time_s`` is their minimum. ``threads``: the
     threads that ran it. ``working_set_bytes``: the bytes it touches (all arrays together; 0 = not
     given) and ``level``: the memory level they live in (``"cache"`` or ``"DRAM"``, see
-    :func:`memory_level`; ``""`` = not given), which names the roof it is judged against.
+    :func:`memory_level`; a level read, ``"L1"``, ``"L2"`` or ``"LLC"``; ``""`` = not given), which names the roof it is judged against.
     ``dtype``: its number format (``""`` = not given). Notebook 06.
     """
 
@@ -53,8 +53,8 @@ class MeasuredPoint:
         object.__setattr__(self, "threads", positive_int("threads", self.threads))
         object.__setattr__(self, "working_set_bytes",
                            nonnegative("working_set_bytes", self.working_set_bytes, "bytes"))
-        if self.level not in ("", *LEVELS):
-            raise unknown_name("memory level", self.level, LEVELS)
+        if self.level not in ("", *LEVELS, *HIERARCHY):
+            raise unknown_name("memory level", self.level, (*LEVELS, *HIERARCHY))
         if self.dtype:
             object.__setattr__(self, "dtype", normalise_dtype(self.dtype))
 

@@ -43,14 +43,14 @@ def working_set_sizes(caches: CacheInfo, threads: int = 1, points_per_octave: in
 
 def cache_level(working_set_bytes: float, caches: CacheInfo, threads: int = 1) -> str:
     """Where a triad's working set (bytes) lives when ``threads`` cores each take a slice:
-    ``"L1"``, ``"L2"``, ``"L3"`` (the shared last level) or ``"DRAM"``."""
+    ``"L1"``, ``"L2"``, ``"LLC"`` (the shared last level) or ``"DRAM"``."""
     per_core = working_set_bytes / max(1, threads)
     if per_core <= caches.l1d:
         return "L1"
     if per_core <= caches.l2:
         return "L2"
     if working_set_bytes <= caches.llc:
-        return "L3"
+        return "LLC"
     return "DRAM"
 
 
@@ -110,7 +110,7 @@ def working_set_explorer(measured: MachineMeasurement | Platform, *, sizes: Sequ
 
     ``measured``: a MachineMeasurement (its platform and cache sizes are used) or an rl.Platform whose
     ``levels`` (or memory ceilings) give the cache roofs. ``measure_fn(working_set_bytes) -> MeasuredPoint`` replaces the
-    real measurement (tests pass a fake). ``state``: ``level`` ("L1", "L2", "L3" or "DRAM"),
+    real measurement (tests pass a fake). ``state``: ``level`` ("L1", "L2", "LLC" or "DRAM"),
     ``bandwidth`` (bytes/s), ``flops_per_s``, ``ratio_to_dram`` and ``measurements`` (working set in
     bytes -> MeasuredPoint, every measurement so far).
     """
