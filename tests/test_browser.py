@@ -388,12 +388,14 @@ def shutdown_kernel(page) -> None:
 # ---- finding and moving controls ------------------------------------------------------------
 
 def find_control(page, css_class: str, label: re.Pattern):
-    """The widget with CSS class ``css_class``, else the first control whose description matches ``label``."""
-    by_class = page.locator(f".jp-Notebook .{css_class}")
+    """The visible widget with CSS class ``css_class``, else the first visible control whose description matches
+    ``label``. Visible: the zh test keeps every notebook open in one page (the others' tabs are hidden), and an
+    explorer hides the sliders of the moves not chosen (04's batch slider has the class 05's has)."""
+    by_class = page.locator(f".jp-Notebook .{css_class}:visible")
     if by_class.count():
         return by_class.first
-    controls = page.locator(".jp-Notebook .widget-slider, .jp-Notebook .widget-dropdown, .jp-Notebook .widget-text,"
-                            " .jp-Notebook .widget-toggle-buttons, .jp-Notebook .widget-radio")
+    controls = page.locator(", ".join(f".jp-Notebook .{k}:visible" for k in (
+        "widget-slider", "widget-dropdown", "widget-text", "widget-toggle-buttons", "widget-radio")))
     for i in range(controls.count()):
         c = controls.nth(i)
         desc = c.locator("label.widget-label, .widget-label").first
