@@ -23,6 +23,7 @@ get less L2 than reported: an eighth of it keeps the L2 read inside.
 from __future__ import annotations
 
 import html
+import time
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -166,8 +167,9 @@ def level_roofs(base: Any, *, quick: bool | None = None, threads: int | None = N
     """Measure the roof of L1, L2, the last-level cache and DRAM on this machine. Notebook 06.
 
     ``base``: an ``rl.measure.machine()`` result (its platform gives π and the DRAM roof, its ``quick`` flag
-    the default) or an ``rl.Platform``. Each level is read on every core and on one core (best of the two);
-    ``quick`` (default True, or the measurement's) takes about a second, the full run a few.
+    the default) or an ``rl.Platform``. Each level is read three ways (a pair per core, one pair split by BLAS
+    over every core, one core) and keeps the best; ``quick`` (default True, or the measurement's) takes one to
+    two seconds, the full run a few.
     """
     from ._machine import MachineMeasurement
 
@@ -182,16 +184,19 @@ def level_roofs(base: Any, *, quick: bool | None = None, threads: int | None = N
     if not isinstance(quick, bool):
         raise ValueError(f"quick must be True or False, got {quick!r}")
     caches = cache_info() if caches is None else caches
-    repeat, min_time_s = (5, 0.005) if quick else (10, 0.02)
+    repeat, min_time_s = (10, 0.005) if quick else (20, 0.02)   # many short passes: one finds a quiet moment
+    # (Python threads, BLAS threads, pair size factor): a pair per core; one pair t times the size with each dot
+    # product split by BLAS over the t cores; one core. The Python-thread runs go first, after a pause: OpenBLAS's
+    # worker threads spin for about 0.1 s after a call (a matmul just before, say) and would take their cores.
+    t = thread_configs(threads)[0]
+    configs = [(t, 1, 1), (1, t, t), (1, 1, 1)] if t > 1 else [(1, 1, 1)]
+    time.sleep(0.3)
     candidates = []
-    for t in thread_configs(threads):
-        sizes = level_working_sets(caches, t)
+    for py, blas, factor in configs:
+        sizes = level_working_sets(caches, py * blas)
         for lv in HIERARCHY:
-            reps = repeat if lv != "DRAM" else 3 + repeat // 2
-            candidates.append(time_level_read(lv, sizes[lv], t, repeat=reps, min_time_s=min_time_s))
-            if t > 1:   # one pair of t times the size, each dot product split by BLAS over the t cores
-                candidates.append(time_level_read(lv, sizes[lv] * t, 1, blas_threads=t, repeat=reps,
-                                                  min_time_s=min_time_s))
+            candidates.append(time_level_read(lv, sizes[lv] * factor, py, blas_threads=blas, min_time_s=min_time_s,
+                                              repeat=repeat if lv != "DRAM" else 3 + repeat // 2))
     best = {lv: max((p for p in candidates if p.level == lv), key=lambda p: p.bandwidth) for lv in HIERARCHY}
     return LevelRoofs(best, plat, caches, tuple(candidates))
 
