@@ -58,11 +58,11 @@ def main(argv: list[str] | None = None) -> int:
         exe = compile_c(Path(tmp), SOURCE)
         for r in range(args.rounds):
             lr = rl.measure.level_roofs(base, quick=True, caches=caches)
+            sizes = {t: rl.measure.level_working_sets(caches, t) for t in sorted({1, cores})}
             for level, point in lr.points.items():
-                best_c, best_t = max((c_read(exe, rl.measure.level_working_sets(caches, t)[level], t), t)
-                                     for t in sorted({1, cores}))
-                rows.append((r + 1, level, point.bandwidth, point.threads, best_c, best_t,
-                             rl.measure.level_working_sets(caches, best_t)[level], os.getloadavg()[0]))
+                best_c, best_t = max((c_read(exe, ws[level], t), t) for t, ws in sizes.items())
+                rows.append((r + 1, level, point.bandwidth, point.threads, best_c, best_t, sizes[best_t][level],
+                             os.getloadavg()[0]))
     print()
     head = f"{'round':>5} | {'level':>5} | {'numpy roof':>12} | {'C read':>12} | {'C ws/core':>10} | {'numpy/C':>7} | load"
     print(head)

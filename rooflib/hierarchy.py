@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-from ._validate import positive, positive_int
+from ._validate import positive, positive_int, unknown_name
 from .core import Platform, Workload
 from .units import dtype_bytes, eng, fmt_bandwidth, fmt_bytes, fmt_flops, fmt_time, normalise_dtype
 
@@ -97,8 +97,6 @@ class LevelTraffic:
 
 def _known(level: str, levels: Mapping[str, Any]) -> str:
     if level not in levels:
-        from ._validate import unknown_name
-
         raise unknown_name("memory level", level, list(levels))
     return level
 

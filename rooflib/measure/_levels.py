@@ -33,11 +33,11 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from .._validate import positive_int
+from .._validate import positive_int, unknown_name
 from ..core import MemoryLevel, Platform
 from ..units import MiB, dtype_bytes, fmt_bandwidth, fmt_bytes, fmt_time
 from ._kernels import blas_limit
-from ._roofs import thread_configs
+from ._roofs import best_point, thread_configs
 from ._stream import numpy_dtype
 from ._system import HIERARCHY, CacheInfo, cache_info, dram_sized_bytes
 from ._timing import MeasuredPoint, best_time
@@ -65,8 +65,6 @@ def time_level_read(level: str, per_thread_bytes: float, threads: int = 1, *, bl
     ``"read <level>"`` and carrying ``level``; its ``threads`` is the cores used. Bytes: 2n elements per dot
     product, R dot products per pass; FLOPs 2n per dot product. Notebook 06."""
     if level not in HIERARCHY:
-        from .._validate import unknown_name
-
         raise unknown_name("memory level", level, HIERARCHY)
     threads, blas_threads = positive_int("threads", threads), positive_int("blas_threads", blas_threads)
     s = dtype_bytes(dtype)
@@ -197,6 +195,6 @@ def level_roofs(base: Any, *, quick: bool | None = None, threads: int | None = N
         for lv in HIERARCHY:
             candidates.append(time_level_read(lv, sizes[lv] * factor, py, blas_threads=blas, min_time_s=min_time_s,
                                               repeat=repeat if lv != "DRAM" else 3 + repeat // 2))
-    best = {lv: max((p for p in candidates if p.level == lv), key=lambda p: p.bandwidth) for lv in HIERARCHY}
+    best = {lv: best_point((p for p in candidates if p.level == lv), "bandwidth") for lv in HIERARCHY}
     return LevelRoofs(best, plat, caches, tuple(candidates))
 
